@@ -1,0 +1,4 @@
+//! The CloudFormation collector: templates in, inventory out.
+
+pub mod node;
+pub mod parse;
