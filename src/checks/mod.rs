@@ -187,8 +187,18 @@ pub trait Check: Sync {
     fn run(&self, inventory: &Inventory, cx: &Context<'_>, out: &mut Vec<Emitted>);
 }
 
+mod subnet_not_internet_routed;
+mod suppression_expired;
+
+pub use subnet_not_internet_routed::SubnetNotInternetRouted;
+pub use suppression_expired::SuppressionExpired;
+
 /// Every check, in the order `albaudit checks` lists them.
-pub static ALL: &[&dyn Check] = &[];
+pub static ALL: &[&dyn Check] = &[
+    &SubnetNotInternetRouted,
+    // (the other checks of DESIGN.md follow here)
+    &SuppressionExpired,
+];
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
