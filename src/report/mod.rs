@@ -43,10 +43,13 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
-/// `COLUMNS` when it holds a usable width, else [`DEFAULT_WIDTH`].
 fn terminal_width() -> u16 {
-    std::env::var("COLUMNS")
-        .ok()
+    width_from(std::env::var("COLUMNS").ok().as_deref())
+}
+
+/// The width `COLUMNS` asks for when it is a number of at least 40, else [`DEFAULT_WIDTH`].
+fn width_from(columns: Option<&str>) -> u16 {
+    columns
         .and_then(|v| v.trim().parse::<u16>().ok())
         .filter(|w| *w >= 40)
         .unwrap_or(DEFAULT_WIDTH)

@@ -470,3 +470,12 @@ fn sarif_uris_use_forward_slashes_and_percent_encoding() {
     );
     assert_valid(&sarif_schema(), &log);
 }
+
+#[test]
+fn table_width_comes_from_columns_when_usable() {
+    assert_eq!(width_from(None), DEFAULT_WIDTH);
+    assert_eq!(width_from(Some("80")), 80);
+    assert_eq!(width_from(Some(" 200 ")), 200);
+    assert_eq!(width_from(Some("wide")), DEFAULT_WIDTH);
+    assert_eq!(width_from(Some("10")), DEFAULT_WIDTH);
+}
