@@ -244,11 +244,7 @@ mod tests {
         for check in ALL {
             let doc = check.meta().documentation();
             for heading in HEADINGS {
-                assert!(
-                    doc.contains(heading),
-                    "{} lacks `{heading}`",
-                    check.meta().id
-                );
+                assert!(doc.contains(heading), "{} lacks `{heading}`", check.meta().id);
             }
         }
     }
@@ -259,10 +255,7 @@ mod tests {
         for check in ALL {
             let id = check.meta().id;
             assert!(seen.insert(id), "duplicate id {id}");
-            assert!(
-                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{id}"
-            );
+            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id}");
         }
     }
 }
