@@ -1,4 +1,4 @@
-use super::common::{Protocol, finding, note, protocol};
+use super::common::{Protocol, finding, note, protocol, rule_name};
 use super::{Check, Context, Emitted, Meta, check};
 use crate::model::{Inventory, Link, LoadBalancer, Origin};
 
@@ -111,7 +111,7 @@ fn served_domains(inventory: &Inventory, lb: &LoadBalancer, cx: &Context<'_>) ->
                 for host in &rule.hosts {
                     add(
                         &host.value,
-                        format!("the host-header condition of rule {}", rule.id),
+                        format!("the host-header condition of rule {}", rule_name(rule)),
                         &host.origin,
                     );
                 }

@@ -2,7 +2,7 @@
 
 use crate::checks::Emitted;
 use crate::finding::Severity;
-use crate::model::{Attribute, Inventory, Link, Listener, LoadBalancer, Origin};
+use crate::model::{Attribute, Inventory, Link, Listener, ListenerRule, LoadBalancer, Origin};
 
 /// A finding at the check's own severity.
 pub(crate) fn finding(
@@ -69,6 +69,19 @@ pub(crate) fn protocol(listener: &Listener) -> Protocol {
         Some(p) if p.eq_ignore_ascii_case("HTTP") => Protocol::Http,
         Some(_) => Protocol::Other,
     }
+}
+
+/// What users call a listener rule (the model gives rules no name): the logical id in lint
+/// mode, the id (ARN) in live mode.
+pub(crate) fn rule_name(rule: &ListenerRule) -> &str {
+    fn logical(origin: &Origin) -> Option<&str> {
+        match origin {
+            Origin::Template { logical_id, .. } => Some(logical_id),
+            Origin::Implied { because, .. } => logical(because),
+            Origin::Live { .. } => None,
+        }
+    }
+    logical(&rule.origin).unwrap_or(&rule.id)
 }
 
 /// "listener HttpsListener (port 443)", or without the port when it is unknown.
@@ -349,6 +362,22 @@ mod tests {
                 check.meta().id
             );
         }
+    }
+
+    #[test]
+    fn rules_are_named_by_logical_id_in_templates_and_by_id_live() {
+        use super::build;
+        use super::rule_name;
+        use crate::model::Origin;
+        let mut rule = build::rule("network.yaml::ApiRule", "L", &[], vec![]);
+        rule.origin = build::origin("ApiRule");
+        assert_eq!(rule_name(&rule), "ApiRule");
+        rule.id = "arn:aws:elasticloadbalancing:eu-west-1:1:listener-rule/app/x".into();
+        rule.origin = Origin::Live {
+            arn: rule.id.clone(),
+            region: "eu-west-1".into(),
+        };
+        assert_eq!(rule_name(&rule), rule.id);
     }
 
     #[test]

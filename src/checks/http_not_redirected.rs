@@ -1,5 +1,5 @@
 use super::common::{
-    Protocol, and_list, describe_listener, finding, lb_name, lb_of, note, protocol,
+    Protocol, and_list, describe_listener, finding, lb_name, lb_of, note, protocol, rule_name,
 };
 use super::{Check, Context, Emitted, Meta, check};
 use crate::model::{Action, Inventory, Scheme};
@@ -128,9 +128,9 @@ impl Check for HttpNotRedirected {
             ))
             .chain(rules.map(|r| {
                 (
-                    r.id.as_str(),
+                    rule_name(r),
                     &r.origin,
-                    format!("rule {} of {kind}{what}", r.id),
+                    format!("rule {} of {kind}{what}", rule_name(r)),
                     judge(&r.actions),
                 )
             }));
