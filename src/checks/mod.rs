@@ -1,6 +1,22 @@
 //! The checks. Each one is a file in this folder, declared with [`check!`], whose doc comment is
 //! its documentation (`albaudit explain ID`, `docs/checks/ID.md`). The registry is [`ALL`].
 
+mod certificate_domain_mismatch;
+mod certificate_expiring;
+mod common;
+mod connection_logs_disabled;
+mod handshake_failed;
+mod http_not_redirected;
+mod invalid_headers_kept;
+mod legacy_tls_accepted;
+mod listener_port_blocked;
+mod listener_unknown_tls_policy;
+mod listener_weak_tls_policy;
+mod node_unreachable;
+mod single_availability_zone;
+pub mod tls_policies;
+mod waf_fail_open;
+
 use std::collections::BTreeMap;
 
 use crate::finding::Severity;
@@ -196,7 +212,19 @@ pub use suppression_expired::SuppressionExpired;
 /// Every check, in the order `albaudit checks` lists them.
 pub static ALL: &[&dyn Check] = &[
     &SubnetNotInternetRouted,
-    // (the other checks of DESIGN.md follow here)
+    &listener_weak_tls_policy::ListenerWeakTlsPolicy,
+    &listener_unknown_tls_policy::ListenerUnknownTlsPolicy,
+    &http_not_redirected::HttpNotRedirected,
+    &certificate_domain_mismatch::CertificateDomainMismatch,
+    &certificate_expiring::CertificateExpiring,
+    &listener_port_blocked::ListenerPortBlocked,
+    &waf_fail_open::WafFailOpen,
+    &invalid_headers_kept::InvalidHeadersKept,
+    &single_availability_zone::SingleAvailabilityZone,
+    &connection_logs_disabled::ConnectionLogsDisabled,
+    &node_unreachable::NodeUnreachable,
+    &handshake_failed::HandshakeFailed,
+    &legacy_tls_accepted::LegacyTlsAccepted,
     &SuppressionExpired,
 ];
 
