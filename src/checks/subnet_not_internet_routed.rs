@@ -1,4 +1,4 @@
-use super::{Check, Context, Emitted, Meta, check};
+use super::{Check, Context, Emitted, Meta};
 use crate::finding::Severity;
 use crate::model::*;
 

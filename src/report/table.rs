@@ -42,7 +42,7 @@ fn findings_table(report: &Report, width: u16) -> Table {
     if narrow {
         table.set_header(["FINDING", "RESOURCE", "MESSAGE"]);
     } else {
-        table.set_header(["SEVERITY", "CHECK", "RESOURCE", "LOCATION", "MESSAGE"]);
+        table.set_header(["SEVERITY", "CHECK", "RESOURCE / LOCATION", "MESSAGE"]);
     }
     for f in &report.findings {
         let mut message = f.message.clone();
@@ -54,20 +54,14 @@ fn findings_table(report: &Report, width: u16) -> Table {
             message.push_str(&extra);
         }
         let location = location_text(f);
+        let mut resource = f.resource.clone();
+        if location != f.resource {
+            resource.push_str(&format!("\nat {location}"));
+        }
         if narrow {
-            let mut resource = f.resource.clone();
-            if location != f.resource {
-                resource.push_str(&format!("\nat {location}"));
-            }
             table.add_row([format!("{}\n{}", f.severity, f.check), resource, message]);
         } else {
-            table.add_row([
-                f.severity.to_string(),
-                f.check.to_string(),
-                f.resource.clone(),
-                location,
-                message,
-            ]);
+            table.add_row([f.severity.to_string(), f.check.to_string(), resource, message]);
         }
     }
     // Widths include the padding of one space each side. Check ids have no spaces to wrap at:
@@ -79,20 +73,22 @@ fn findings_table(report: &Report, width: u16) -> Table {
         .max()
         .unwrap_or(0)
         + 2;
-    let message = Some(ColumnConstraint::LowerBoundary(Width::Percentage(
-        if narrow { 40 } else { 30 },
-    )));
+    let message = Some(ColumnConstraint::LowerBoundary(Width::Percentage(if narrow { 40 } else { 30 })));
+    // A location reads best unbroken: give the column the longest one, within reason.
+    let longest_location = report
+        .findings
+        .iter()
+        .map(|f| location_text(f).len() as u16 + 5)
+        .max()
+        .unwrap_or(0);
+    // What is left once severity, check and a readable message (36) have their share.
+    let room = width.saturating_sub(10 + check + 36 + 4);
+    let resource = Some(ColumnConstraint::LowerBoundary(Width::Fixed(longest_location.min(room))));
     let check = Some(ColumnConstraint::LowerBoundary(Width::Fixed(check)));
     let constraints = if narrow {
         vec![check, None, message]
     } else {
-        vec![
-            Some(ColumnConstraint::Absolute(Width::Fixed(10))),
-            check,
-            None,
-            None,
-            message,
-        ]
+        vec![Some(ColumnConstraint::Absolute(Width::Fixed(10))), check, resource, message]
     };
     for (column, constraint) in table.column_iter_mut().zip(constraints) {
         if let Some(constraint) = constraint {

@@ -33,6 +33,9 @@ pub enum Value {
     Att(ResRef, String),
     /// Either of these, depending on a condition that cannot be decided before deployment.
     Choice(Vec<Value>),
+    /// `Fn::Join` of values that are not all text (resource ids): kept apart so that an
+    /// `Fn::Split` on the same delimiter, often across an export, gives the items back.
+    Joined(String, Vec<Value>),
     Unknown(Unresolved),
 }
 
@@ -314,10 +317,17 @@ impl<'a> Evaluator<'a> {
 
     fn join(&self, arg: &Node) -> Value {
         let glob = self.join_glob(arg);
-        match glob.literal() {
-            Some(s) => Value::Str(s),
-            None => unknown(&format!("Fn::Join `{glob}` with values known only at deploy time")),
+        if let Some(s) = glob.literal() {
+            return Value::Str(s);
         }
+        if let Some([delim, list]) = arg.as_seq().and_then(|s| <&[Node; 2]>::try_from(s).ok()) {
+            if let (Some(delim), Value::List(items)) = (delim.as_scalar(), self.eval(list)) {
+                if items.iter().all(|v| matches!(v, Value::Ref(_) | Value::Att(..) | Value::Str(_))) {
+                    return Value::Joined(delim, items);
+                }
+            }
+        }
+        unknown(&format!("Fn::Join `{glob}` with values known only at deploy time"))
     }
 
     fn split(&self, arg: &Node) -> Value {
@@ -329,6 +339,15 @@ impl<'a> Evaluator<'a> {
         };
         match value {
             Value::Str(s) => Value::List(s.split(delim.as_str()).map(|p| Value::Str(p.into())).collect()),
+            Value::Joined(joined_by, items) if joined_by == delim => Value::List(
+                items
+                    .into_iter()
+                    .flat_map(|item| match item {
+                        Value::Str(s) => s.split(delim.as_str()).map(|p| Value::Str(p.into())).collect(),
+                        other => vec![other],
+                    })
+                    .collect(),
+            ),
             Value::Unknown(why) => Value::Unknown(why),
             _ => unknown("Fn::Split of a value known only at deploy time"),
         }
