@@ -98,11 +98,15 @@ pub(crate) enum AttrValue<'a> {
     Absent,
     /// Set, but to a value not known before deployment.
     Unknown(&'a Attribute),
+    /// Not among the attributes read, but the attributes could not all be read (e.g. the
+    /// whole `Properties` is chosen by a condition at deploy time).
+    Unreadable,
     Known(&'a Attribute, &'a str),
 }
 
 pub(crate) fn attribute<'a>(lb: &'a LoadBalancer, key: &str) -> AttrValue<'a> {
     match lb.attribute(key) {
+        None if !lb.unknowns.is_empty() => AttrValue::Unreadable,
         None => AttrValue::Absent,
         Some(a) => match a.value.as_deref() {
             None => AttrValue::Unknown(a),
@@ -141,6 +145,16 @@ pub(crate) fn require_true(
                 format!(
                     "load balancer {} does not set {key}, so the AWS default \"false\" applies: {consequence}",
                     lb.name
+                ),
+            )),
+            AttrValue::Unreadable => out.push(note(
+                &lb.name,
+                name,
+                &lb.origin,
+                format!(
+                    "the attributes of load balancer {} could not be read ({}), so whether {key} is \"true\" cannot be judged",
+                    lb.name,
+                    lb.unknowns.join("; ")
                 ),
             )),
             AttrValue::Unknown(a) => out.push(note(

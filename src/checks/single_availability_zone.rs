@@ -95,6 +95,17 @@ impl Check for SingleAvailabilityZone {
                             lb.unknowns.join("; ")
                         ),
                     ));
+                } else if lb.subnets.is_empty() {
+                    // The API refuses an ALB without subnets: a broken template, not one AZ.
+                    out.push(note(
+                        &lb.name,
+                        name,
+                        origin,
+                        format!(
+                            "load balancer {} sets neither Subnets nor SubnetMappings, which CloudFormation refuses for an Application Load Balancer",
+                            lb.name
+                        ),
+                    ));
                 } else {
                     let what = match names.as_slice() {
                         [] => "no subnets".to_string(),

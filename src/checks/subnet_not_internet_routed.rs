@@ -79,6 +79,19 @@ impl Check for SubnetNotInternetRouted {
             if lb.scheme == Some(Scheme::Internal) {
                 continue;
             }
+            if lb.subnets.is_empty() && !lb.unknowns.is_empty() {
+                out.push(Emitted {
+                    resource: lb.name.clone(),
+                    load_balancer: Some(lb.name.clone()),
+                    message: format!(
+                        "cannot judge the routing of the subnets of {}: {}",
+                        lb.name,
+                        lb.unknowns.join("; ")
+                    ),
+                    origin: lb.origin.clone(),
+                    severity: Some(Severity::Info),
+                });
+            }
             for subnet_link in &lb.subnets {
                 let (resource, origin, verdict) = match &subnet_link.value {
                     Link::Unknown(why) => (

@@ -63,6 +63,12 @@ impl Check for WafFailOpen {
                     &a.origin,
                     format!("the value of {KEY} on load balancer {} is not known before deployment, so whether WAF fails open cannot be judged", lb.name),
                 )),
+                AttrValue::Unreadable => out.push(note(
+                    &lb.name,
+                    Some(lb.name.clone()),
+                    &lb.origin,
+                    format!("the attributes of load balancer {} could not be read ({}), so whether WAF fails open cannot be judged", lb.name, lb.unknowns.join("; ")),
+                )),
                 AttrValue::Known(..) | AttrValue::Absent => {}
             }
         }

@@ -19,6 +19,8 @@ struct Res<'a> {
     file: Arc<str>,
     key: &'a Key,
     props: Option<&'a Node>,
+    /// `Properties` is chosen by a condition decided only at deploy time.
+    undecided_props: bool,
 }
 
 impl Res<'_> {
@@ -101,11 +103,28 @@ pub fn lower(
             let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
                 continue;
             };
+            // `Properties: !If [...]` as a whole: take the branch the condition decides.
+            let mut props = resource.get("Properties");
+            let mut undecided_props = false;
+            while let Some(("Fn::If", arg)) = props.and_then(Node::as_intrinsic) {
+                let branches = arg.as_seq().unwrap_or_default();
+                let decided = branches.first().and_then(Node::as_scalar).and_then(|c| eval.condition(&c));
+                match (decided, branches) {
+                    (Some(true), [_, yes, _]) => props = Some(yes),
+                    (Some(false), [_, _, no]) => props = Some(no),
+                    _ => {
+                        props = None;
+                        undecided_props = true;
+                    }
+                }
+            }
+            let props = props.filter(|p| p.get("Ref").and_then(Node::as_str) != Some("AWS::NoValue"));
             let res = Res {
                 eval: Evaluator::new(stacks, file, incomplete),
                 file: template.file.clone(),
                 key,
-                props: resource.get("Properties"),
+                props,
+                undecided_props,
             };
             match ty {
                 "AWS::EC2::VPC" => lower_vpc(&mut inv, &res),
@@ -400,6 +419,9 @@ fn lower_load_balancer(inv: &mut Inventory, res: &Res) {
         return;
     }
     let mut unknowns = Vec::new();
+    if res.undecided_props {
+        unknowns.push("its Properties are chosen by a condition decided at deploy time".to_string());
+    }
     let scheme = match res.value("Scheme") {
         None => Some(Scheme::InternetFacing),
         Some(v) => match v.as_text() {
