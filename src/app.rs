@@ -118,9 +118,14 @@ fn read_templates(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
             .map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
         if meta.is_dir() {
             let before = files.len();
-            walk(path, &mut files).map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
+            walk(path, &mut files)
+                .map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
             if files.len() == before {
-                return Err(UsageError(format!("{}: no templates (*.yaml, *.yml, *.json, *.template) found", path.display())).into());
+                return Err(UsageError(format!(
+                    "{}: no templates (*.yaml, *.yml, *.json, *.template) found",
+                    path.display()
+                ))
+                .into());
             }
         } else {
             files.push(path.clone());
@@ -195,7 +200,11 @@ pub fn run_checks(inventory: &Inventory, policy: &Policy, domains: &[String], mo
         if !config.enabled || !meta.modes.contains(&mode) {
             continue;
         }
-        let cx = Context { options: &config.options, now, domains };
+        let cx = Context {
+            options: &config.options,
+            now,
+            domains,
+        };
         let mut emitted = Vec::new();
         check.run(inventory, &cx, &mut emitted);
         findings.extend(emitted.into_iter().map(|e| finding(meta.id, config.severity, e)));
@@ -245,14 +254,19 @@ fn finding(check: &'static str, severity: Severity, e: Emitted) -> Finding {
 }
 
 /// Marks findings suppressed by the policy (unexpired entries) or by template metadata.
-pub fn apply_suppressions(mut findings: Vec<Finding>, policy: &Policy, template: &[TemplateSuppression]) -> Vec<Finding> {
+pub fn apply_suppressions(
+    mut findings: Vec<Finding>,
+    policy: &Policy,
+    template: &[TemplateSuppression],
+) -> Vec<Finding> {
     let today = now().div_euclid(86_400);
     for f in &mut findings {
         if f.check == "suppression-expired" {
             continue;
         }
         let by_policy = policy.suppressions.iter().find(|s| {
-            s.expires.is_none_or(|d| d >= today) && s.matches(f.check, &f.resource, f.load_balancer.as_deref())
+            s.expires.is_none_or(|d| d >= today)
+                && s.matches(f.check, &f.resource, f.load_balancer.as_deref())
         });
         if let Some(s) = by_policy {
             f.suppressed = Some(Suppressed {
@@ -284,7 +298,12 @@ fn location_key(f: &Finding) -> (String, Pos) {
 }
 
 /// Renders the report, writes it, and maps the outcome to the exit code.
-pub fn finish(args: &ReportArgs, policy: &Policy, mut findings: Vec<Finding>, inventory: &Inventory) -> anyhow::Result<Exit> {
+pub fn finish(
+    args: &ReportArgs,
+    policy: &Policy,
+    mut findings: Vec<Finding>,
+    inventory: &Inventory,
+) -> anyhow::Result<Exit> {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -292,7 +311,9 @@ pub fn finish(args: &ReportArgs, policy: &Policy, mut findings: Vec<Finding>, in
             .then_with(|| a.check.cmp(b.check))
     });
     let fail_on = args.fail_on.or(policy.fail_on).unwrap_or(Severity::High);
-    let failing = findings.iter().any(|f| f.suppressed.is_none() && f.severity >= fail_on);
+    let failing = findings
+        .iter()
+        .any(|f| f.suppressed.is_none() && f.severity >= fail_on);
     let report = Report {
         findings,
         incomplete: inventory.incomplete.clone(),
@@ -301,7 +322,9 @@ pub fn finish(args: &ReportArgs, policy: &Policy, mut findings: Vec<Finding>, in
     };
     let text = report::render(&report, args.format);
     match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {

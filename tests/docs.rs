@@ -32,6 +32,12 @@ fn check_pages_are_up_to_date() {
             orphans.push(name);
         }
     }
-    assert!(stale.is_empty(), "stale docs for {stale:?}: run ALBAUDIT_UPDATE_DOCS=1 cargo test --test docs");
-    assert!(orphans.is_empty(), "docs for checks that do not exist: {orphans:?}");
+    assert!(
+        stale.is_empty(),
+        "stale docs for {stale:?}: run ALBAUDIT_UPDATE_DOCS=1 cargo test --test docs"
+    );
+    assert!(
+        orphans.is_empty(),
+        "docs for checks that do not exist: {orphans:?}"
+    );
 }

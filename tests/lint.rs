@@ -16,10 +16,18 @@ fn albaudit() -> Command {
 
 /// Runs `albaudit lint ARGS --format json`; returns the exit code and the parsed report.
 fn lint_json(args: &[&str]) -> (i32, Value) {
-    let out = albaudit().arg("lint").args(args).args(["--format", "json"]).output().unwrap();
+    let out = albaudit()
+        .arg("lint")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     (out.status.code().unwrap(), report)
 }
@@ -36,7 +44,11 @@ fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
 /// The 1-based line of the first line of `file` equal to `text` (so tests need no line numbers).
 fn line_of(file: &str, text: &str) -> u64 {
     let content = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
-    content.lines().position(|l| l == text).unwrap_or_else(|| panic!("{text} not in {file}")) as u64 + 1
+    content
+        .lines()
+        .position(|l| l == text)
+        .unwrap_or_else(|| panic!("{text} not in {file}")) as u64
+        + 1
 }
 
 #[test]
@@ -50,7 +62,10 @@ fn outage_example_flags_subnet_b_with_its_location_and_fails_the_gate() {
     assert_eq!(f["load_balancer"], "ALB");
     assert_eq!(f["severity"], "critical");
     assert_eq!(f["location"]["file"], "examples/outage/network.yaml");
-    assert_eq!(f["location"]["line"], line_of("examples/outage/network.yaml", "  PublicSubnetB:"));
+    assert_eq!(
+        f["location"]["line"],
+        line_of("examples/outage/network.yaml", "  PublicSubnetB:")
+    );
     assert_eq!(f["location"]["column"], 3);
     let message = f["message"].as_str().unwrap();
     assert!(message.contains("main route table"), "{message}");
@@ -59,7 +74,10 @@ fn outage_example_flags_subnet_b_with_its_location_and_fails_the_gate() {
     let waf = findings(&report, "waf-fail-open");
     assert_eq!(waf.len(), 1, "{report:#}");
     assert_eq!(waf[0]["resource"], "ALB");
-    assert_eq!(waf[0]["location"]["line"], line_of("examples/outage/alb.yaml", "        - Key: waf.fail_open.enabled"));
+    assert_eq!(
+        waf[0]["location"]["line"],
+        line_of("examples/outage/alb.yaml", "        - Key: waf.fail_open.enabled")
+    );
     assert_eq!(report["incomplete"], serde_json::json!([]));
     assert_eq!(report["summary"]["load_balancers"], 1);
 }
@@ -70,14 +88,25 @@ fn the_alb_stack_alone_is_incomplete_and_names_the_import() {
     assert_eq!(code, 3, "{report:#}");
     let incomplete = report["incomplete"].as_array().unwrap();
     assert!(
-        incomplete.iter().any(|i| i["scope"].as_str().unwrap().contains("shop-PublicSubnetBIds")),
+        incomplete
+            .iter()
+            .any(|i| i["scope"].as_str().unwrap().contains("shop-PublicSubnetBIds")),
         "{report:#}"
     );
     let routing = findings(&report, "subnet-not-internet-routed");
     assert!(!routing.is_empty());
     for f in routing {
-        assert_eq!(f["severity"], "info", "an unresolved import must not give a verdict: {f}");
-        assert!(f["message"].as_str().unwrap().contains("import shop-PublicSubnet"), "{f}");
+        assert_eq!(
+            f["severity"], "info",
+            "an unresolved import must not give a verdict: {f}"
+        );
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("import shop-PublicSubnet"),
+            "{f}"
+        );
     }
 }
 
@@ -101,7 +130,12 @@ fn short_and_long_forms_and_yaml_and_json_agree_on_the_outage() {
     let routing = findings(&report, "subnet-not-internet-routed");
     assert_eq!(routing.len(), 1, "{report:#}");
     assert_eq!(routing[0]["resource"], "PublicSubnetB");
-    assert!(routing[0]["location"]["file"].as_str().unwrap().ends_with("network.json"));
+    assert!(
+        routing[0]["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("network.json")
+    );
 }
 
 /// Every `bad*` fixture of a check triggers it (above info), every `good*` fixture does not.
@@ -112,7 +146,10 @@ fn every_check_fixture_behaves() {
     for dir in std::fs::read_dir(&root).unwrap() {
         let dir = dir.unwrap().path();
         let check = dir.file_name().unwrap().to_str().unwrap().to_string();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         let mut kinds = std::collections::BTreeSet::new();
         for file in files {
@@ -120,12 +157,21 @@ fn every_check_fixture_behaves() {
             let ext = file.extension().unwrap().to_str().unwrap().to_string();
             let (code, report) = lint_json(&[file.to_str().unwrap()]);
             assert!(code != 2, "{name}: rejected: {report}");
-            let hits: Vec<&Value> = findings(&report, &check).into_iter().filter(|f| f["severity"] != "info").collect();
+            let hits: Vec<&Value> = findings(&report, &check)
+                .into_iter()
+                .filter(|f| f["severity"] != "info")
+                .collect();
             if name.starts_with("bad") {
-                assert!(!hits.is_empty(), "{check}/{name} should trigger {check}: {report:#}");
+                assert!(
+                    !hits.is_empty(),
+                    "{check}/{name} should trigger {check}: {report:#}"
+                );
                 kinds.insert(format!("bad.{ext}"));
             } else if name.starts_with("good") {
-                assert!(findings(&report, &check).is_empty(), "{check}/{name} should not trigger {check}: {report:#}");
+                assert!(
+                    findings(&report, &check).is_empty(),
+                    "{check}/{name} should not trigger {check}: {report:#}"
+                );
                 kinds.insert(format!("good.{ext}"));
             }
             checked += 1;
@@ -151,26 +197,46 @@ fn imports_resolve_across_the_templates_given() {
 #[test]
 fn an_import_matching_several_exports_is_incomplete_until_a_stack_is_named() {
     let x = "tests/fixtures/xstack";
-    let files = [format!("{x}/app.yaml"), format!("{x}/net.yaml"), format!("{x}/net2.yaml")];
+    let files = [
+        format!("{x}/app.yaml"),
+        format!("{x}/net.yaml"),
+        format!("{x}/net2.yaml"),
+    ];
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
     let (code, report) = lint_json(&files);
     assert_eq!(code, 3, "{report:#}");
-    assert!(report["incomplete"][0]["reason"].as_str().unwrap().contains("several templates"), "{report:#}");
-    assert!(findings(&report, "subnet-not-internet-routed").iter().all(|f| f["severity"] == "info"));
+    assert!(
+        report["incomplete"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("several templates"),
+        "{report:#}"
+    );
+    assert!(
+        findings(&report, "subnet-not-internet-routed")
+            .iter()
+            .all(|f| f["severity"] == "info")
+    );
 
     // Naming the stack of net.yaml makes its export the exact match: SubnetB is unrouted there.
     let mut args = files.clone();
     args.extend(["--stack", "prod-net=tests/fixtures/xstack/net.yaml"]);
     let (code, report) = lint_json(&args);
     assert_eq!(code, 1, "{report:#}");
-    assert_eq!(findings(&report, "subnet-not-internet-routed")[0]["resource"], "SubnetB");
+    assert_eq!(
+        findings(&report, "subnet-not-internet-routed")[0]["resource"],
+        "SubnetB"
+    );
 
     // net2.yaml routes both subnets.
     let mut args = files.clone();
     args.extend(["--stack", "prod-net=tests/fixtures/xstack/net2.yaml"]);
     let (code, report) = lint_json(&args);
     assert_eq!(report["incomplete"], serde_json::json!([]), "{report:#}");
-    assert!(findings(&report, "subnet-not-internet-routed").is_empty(), "{report:#}");
+    assert!(
+        findings(&report, "subnet-not-internet-routed").is_empty(),
+        "{report:#}"
+    );
     assert_ne!(code, 3);
 }
 
@@ -187,7 +253,12 @@ fn param_overrides_feed_conditions_and_names() {
         "NetworkStack=staging-net",
     ]);
     assert_eq!(code, 3, "{report:#}");
-    assert!(report["incomplete"][0]["scope"].as_str().unwrap().contains("staging-net-Subnets"));
+    assert!(
+        report["incomplete"][0]["scope"]
+            .as_str()
+            .unwrap()
+            .contains("staging-net-Subnets")
+    );
 }
 
 #[test]
@@ -195,13 +266,22 @@ fn fail_on_moves_the_gate() {
     let (code, _) = lint_json(&["examples/outage/", "--fail-on", "critical"]);
     assert_eq!(code, 1);
     let out = albaudit()
-        .args(["lint", "tests/fixtures/checks/subnet-not-internet-routed/good.yaml", "--fail-on", "info"])
+        .args([
+            "lint",
+            "tests/fixtures/checks/subnet-not-internet-routed/good.yaml",
+            "--fail-on",
+            "info",
+        ])
         .output()
         .unwrap();
     // The good routing fixture still has lower-severity findings of other checks.
     let code = out.status.code().unwrap();
     assert!(code == 0 || code == 1);
-    let (code, report) = lint_json(&["tests/fixtures/checks/subnet-not-internet-routed/bad.yaml", "--fail-on", "critical"]);
+    let (code, report) = lint_json(&[
+        "tests/fixtures/checks/subnet-not-internet-routed/bad.yaml",
+        "--fail-on",
+        "critical",
+    ]);
     assert_eq!(code, 1, "{report:#}");
 }
 
@@ -217,9 +297,15 @@ fn policy_suppressions_need_a_reason_and_expire() {
     let p = policy.to_str().unwrap();
     let (code, report) = lint_json(&["examples/outage/", "--policy", p]);
     let routing = findings(&report, "subnet-not-internet-routed");
-    assert_eq!(routing[0]["suppressed"]["reason"], "moving to the new VPC (NET-42)");
+    assert_eq!(
+        routing[0]["suppressed"]["reason"],
+        "moving to the new VPC (NET-42)"
+    );
     assert_eq!(code, 0, "suppressed findings never fail the gate: {report:#}");
-    assert_eq!(report["summary"]["findings"], report["findings"].as_array().unwrap().len() as u64 - 1);
+    assert_eq!(
+        report["summary"]["findings"],
+        report["findings"].as_array().unwrap().len() as u64 - 1
+    );
 
     // Past its date the suppression no longer holds and is itself a finding at its line.
     let out = albaudit()
@@ -234,28 +320,47 @@ fn policy_suppressions_need_a_reason_and_expire() {
     assert_eq!(expired.len(), 1);
     assert_eq!(expired[0]["location"]["line"], 2);
 
-    std::fs::write(&policy, "suppressions:\n  - check: waf-fail-open\n    resource: ALB\n").unwrap();
-    let out = albaudit().args(["lint", "examples/outage/", "--policy", p]).output().unwrap();
+    std::fs::write(
+        &policy,
+        "suppressions:\n  - check: waf-fail-open\n    resource: ALB\n",
+    )
+    .unwrap();
+    let out = albaudit()
+        .args(["lint", "examples/outage/", "--policy", p])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("policy.yaml:2:5:") && stderr.contains("needs a `reason`"), "{stderr}");
+    assert!(
+        stderr.contains("policy.yaml:2:5:") && stderr.contains("needs a `reason`"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1);
 }
 
 #[test]
 fn template_metadata_suppresses_one_resource() {
     let dir = tempfile::tempdir().unwrap();
-    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/outage/network.yaml")).unwrap();
+    let src =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/outage/network.yaml"))
+            .unwrap();
     let patched = src.replace(
         "  PublicSubnetB:\n    Type: AWS::EC2::Subnet\n",
         "  PublicSubnetB:\n    Type: AWS::EC2::Subnet\n    Metadata:\n      albaudit:\n        ignore:\n          - check: subnet-not-internet-routed\n            reason: no ALB node is placed here yet\n",
     );
     assert_ne!(src, patched);
     std::fs::write(dir.path().join("network.yaml"), patched).unwrap();
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/outage/alb.yaml"), dir.path().join("alb.yaml")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/outage/alb.yaml"),
+        dir.path().join("alb.yaml"),
+    )
+    .unwrap();
     let (_, report) = lint_json(&[dir.path().to_str().unwrap()]);
     let routing = findings(&report, "subnet-not-internet-routed");
-    assert_eq!(routing[0]["suppressed"]["reason"], "no ALB node is placed here yet", "{report:#}");
+    assert_eq!(
+        routing[0]["suppressed"]["reason"], "no ALB node is placed here yet",
+        "{report:#}"
+    );
 }
 
 /// Broken input: exit 2 and one line naming the file and position, quickly.
@@ -288,10 +393,17 @@ fn hostile_and_broken_templates_are_rejected_with_one_line() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
-        assert!(stderr.contains(expected), "{name}: expected `{expected}` in {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected `{expected}` in {stderr}"
+        );
         assert!(out.stdout.is_empty(), "{name}");
         // Bounded: generous, but a hang or a blow-up would blow through it.
-        assert!(start.elapsed().as_secs() < 20, "{name} took {:?}", start.elapsed());
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "{name} took {:?}",
+            start.elapsed()
+        );
     }
 }
 
@@ -321,10 +433,16 @@ fn output_file_and_sarif() {
     assert!(out.stdout.is_empty());
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    let routing = results.iter().find(|r| r["ruleId"] == "subnet-not-internet-routed").unwrap();
+    let routing = results
+        .iter()
+        .find(|r| r["ruleId"] == "subnet-not-internet-routed")
+        .unwrap();
     let loc = &routing["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "examples/outage/network.yaml");
-    assert_eq!(loc["region"]["startLine"], line_of("examples/outage/network.yaml", "  PublicSubnetB:"));
+    assert_eq!(
+        loc["region"]["startLine"],
+        line_of("examples/outage/network.yaml", "  PublicSubnetB:")
+    );
 }
 
 #[test]
@@ -333,9 +451,15 @@ fn checks_and_explain() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for id in ["subnet-not-internet-routed", "suppression-expired"] {
-        assert!(text.lines().any(|l| l.starts_with(id)), "{id} missing from `albaudit checks`");
+        assert!(
+            text.lines().any(|l| l.starts_with(id)),
+            "{id} missing from `albaudit checks`"
+        );
     }
-    let out = albaudit().args(["explain", "subnet-not-internet-routed"]).output().unwrap();
+    let out = albaudit()
+        .args(["explain", "subnet-not-internet-routed"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("# subnet-not-internet-routed"));

@@ -25,12 +25,7 @@ fn bare(n: &Node) -> Bare {
         Kind::Number(s) => Bare::Num(s.clone()),
         Kind::Str(s) => Bare::Str(s.clone()),
         Kind::Seq(items) => Bare::Seq(items.iter().map(bare).collect()),
-        Kind::Map(entries) => Bare::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (k.name.clone(), bare(v)))
-                .collect(),
-        ),
+        Kind::Map(entries) => Bare::Map(entries.iter().map(|(k, v)| (k.name.clone(), bare(v))).collect()),
     }
 }
 
@@ -51,11 +46,10 @@ fn pos(line: u32, column: u32) -> Pos {
 
 /// Follows a path of mapping keys and sequence indexes.
 fn at<'a>(node: &'a Node, path: &[&str]) -> &'a Node {
-    path.iter()
-        .fold(node, |n, step| match step.parse::<usize>() {
-            Ok(i) => &n.as_seq().expect("a sequence")[i],
-            Err(_) => n.get(step).unwrap_or_else(|| panic!("no key {step}")),
-        })
+    path.iter().fold(node, |n, step| match step.parse::<usize>() {
+        Ok(i) => &n.as_seq().expect("a sequence")[i],
+        Err(_) => n.get(step).unwrap_or_else(|| panic!("no key {step}")),
+    })
 }
 
 fn s(text: &str) -> Bare {
@@ -63,12 +57,7 @@ fn s(text: &str) -> Bare {
 }
 
 fn map(entries: Vec<(&str, Bare)>) -> Bare {
-    Bare::Map(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )
+    Bare::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 #[test]
@@ -200,10 +189,7 @@ fn nested_sub_with_getatt() {
                 s("${X}/${Y}"),
                 map(vec![
                     ("X", map(vec![("Fn::GetAtt", s("A.B"))])),
-                    (
-                        "Y",
-                        map(vec![("Fn::GetAtt", Bare::Seq(vec![s("C"), s("D")]))]),
-                    ),
+                    ("Y", map(vec![("Fn::GetAtt", Bare::Seq(vec![s("C"), s("D")]))])),
                 ]),
             ]),
         )]),
@@ -262,16 +248,8 @@ fn json_values_keep_number_text_and_decode_escapes() {
     let tree = ok(
         r#"{"n": [-0.50, 1e3, 12, 0], "s": "a\"b\\c\/\u00e9\ud83d\ude00\n\t", "t": true, "f": false, "z": null}"#,
     );
-    let nums: Vec<_> = at(&tree, &["n"])
-        .as_seq()
-        .unwrap()
-        .iter()
-        .map(bare)
-        .collect();
-    assert_eq!(
-        nums,
-        ["-0.50", "1e3", "12", "0"].map(|n| Bare::Num(n.into()))
-    );
+    let nums: Vec<_> = at(&tree, &["n"]).as_seq().unwrap().iter().map(bare).collect();
+    assert_eq!(nums, ["-0.50", "1e3", "12", "0"].map(|n| Bare::Num(n.into())));
     assert_eq!(tree.get("s").unwrap().as_str(), Some("a\"b\\c/é😀\n\t"));
     assert_eq!(bare(tree.get("t").unwrap()), Bare::Bool(true));
     assert_eq!(bare(tree.get("f").unwrap()), Bare::Bool(false));
@@ -299,19 +277,13 @@ fn json_syntax_errors_point_at_the_problem() {
             "{\"a\": \"\\q\"}",
             "1:9: expected an escape (one of \" \\ / b f n r t u), found `q`",
         ),
-        (
-            "{\"a\": \"\\ud800\"}",
-            "1:14: unpaired surrogate in \\u escape",
-        ),
+        ("{\"a\": \"\\ud800\"}", "1:14: unpaired surrogate in \\u escape"),
         ("{\"a\": \"abc", "1:11: unterminated string"),
         (
             "{\"a\": 1}\n{\"b\": 2}",
             "2:1: expected the end of the template, found `{`",
         ),
-        (
-            "{\"a\": 1",
-            "1:8: expected `,` or `}`, found the end of the file",
-        ),
+        ("{\"a\": 1", "1:8: expected `,` or `}`, found the end of the file"),
         ("{'a': 1}", "1:2: expected a string key, found `'`"),
     ];
     for (text, expected) in cases {
@@ -331,10 +303,7 @@ fn yaml_syntax_errors_carry_positions() {
     assert_eq!(e.pos, pos(1, 4), "{e}");
     // A short form cannot be a key.
     let e = err("A:\n  !Ref x: 1\n");
-    assert_eq!(
-        e.to_string(),
-        "2:3: a mapping key must be a string, not Ref"
-    );
+    assert_eq!(e.to_string(), "2:3: a mapping key must be a string, not Ref");
     let e = err("? [a, b]\n: c\n");
     assert_eq!(
         e.to_string(),
@@ -358,10 +327,7 @@ fn duplicate_keys_are_errors_naming_both_positions() {
     let mut json: String = (0..100).map(|i| format!("\"K{i}\": {i},\n")).collect();
     json.insert(0, '{');
     json.push_str("\"K7\": 0}");
-    assert_eq!(
-        err(&json).to_string(),
-        "101:1: duplicate key `K7` (first at 8:1)"
-    );
+    assert_eq!(err(&json).to_string(), "101:1: duplicate key `K7` (first at 8:1)");
     // The same key in different mappings is fine.
     ok("A: {X: 1}\nB: {X: 2}\n");
 }
@@ -403,8 +369,7 @@ tagged: [!!str 12, !!int 12, !!bool true, !!null '', !!str true, ! 12, !Custom 5
         [true, true, true, false, false, false].map(Bare::Bool)
     );
     let numbers = [
-        "0", "-12", "+3", "0x1F", "0o17", "1.5", ".5", "1.", "1e3", "-2.5E-3", ".inf", "-.Inf",
-        ".NaN",
+        "0", "-12", "+3", "0x1F", "0o17", "1.5", ".5", "1.", "1e3", "-2.5E-3", ".inf", "-.Inf", ".NaN",
     ];
     assert_eq!(items("numbers"), numbers.map(|n| Bare::Num(n.into())));
     let strings = [
@@ -443,10 +408,7 @@ tagged: [!!str 12, !!int 12, !!bool true, !!null '', !!str true, ! 12, !Custom 5
 #[test]
 fn short_form_scalars_stay_text_and_unknown_tags_are_dropped() {
     let tree = ok("a: !GetAZs\nb: !Ref 12\nc: !Rain::Module {X: 1}\nd: !Fancy [1]\n");
-    assert_eq!(
-        bare(tree.get("a").unwrap()),
-        map(vec![("Fn::GetAZs", s(""))])
-    );
+    assert_eq!(bare(tree.get("a").unwrap()), map(vec![("Fn::GetAZs", s(""))]));
     assert_eq!(bare(tree.get("b").unwrap()), map(vec![("Ref", s("12"))]));
     assert_eq!(
         bare(tree.get("c").unwrap()),
@@ -461,14 +423,8 @@ fn short_form_scalars_stay_text_and_unknown_tags_are_dropped() {
 #[test]
 fn anchors_and_aliases_copy_the_anchored_node() {
     let tree = ok("base: &tags\n  - {Key: a, Value: !Ref X}\nA: *tags\nB: {K: *tags}\n");
-    assert_eq!(
-        bare(tree.get("A").unwrap()),
-        bare(tree.get("base").unwrap())
-    );
-    assert_eq!(
-        bare(at(&tree, &["B", "K"])),
-        bare(tree.get("base").unwrap())
-    );
+    assert_eq!(bare(tree.get("A").unwrap()), bare(tree.get("base").unwrap()));
+    assert_eq!(bare(at(&tree, &["B", "K"])), bare(tree.get("base").unwrap()));
     let e = err("a: &x [1, *x]\n");
     assert_eq!(e.pos, pos(1, 11), "{e}");
 }
@@ -478,11 +434,7 @@ fn documents_after_the_first_are_ignored_and_empty_ones_refused() {
     let tree = ok("---\nA: 1\n---\nB: [unclosed\n");
     assert_eq!(bare(&tree), map(vec![("A", Bare::Num("1".into()))]));
     for empty in ["", "   \n", "# only a comment\n", "---\n", "---\n...\n"] {
-        assert_eq!(
-            err(empty).to_string(),
-            "1:1: empty template",
-            "for {empty:?}"
-        );
+        assert_eq!(err(empty).to_string(), "1:1: empty template", "for {empty:?}");
     }
 }
 
@@ -505,14 +457,8 @@ fn lenient_indentation_matches_what_cloudformation_accepts() {
         Bare::Seq(vec![s("x"), s("y")])
     );
     // Columns on re-indented lines still point at the original text.
-    assert_eq!(
-        at(&tree, &["R", "Next", "Fn::Join", "1", "0"]).pos,
-        pos(9, 3)
-    );
-    assert_eq!(
-        tree.get("R").unwrap().entry("Next").unwrap().0.pos,
-        pos(8, 3)
-    );
+    assert_eq!(at(&tree, &["R", "Next", "Fn::Join", "1", "0"]).pos, pos(9, 3));
+    assert_eq!(tree.get("R").unwrap().entry("Next").unwrap().0.pos, pos(8, 3));
 }
 
 /// Asserts that `text` fails with a message containing `needle`, quickly.
@@ -538,10 +484,7 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
 i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 "#;
-    let e = fails_fast(
-        bomb,
-        "alias expansion exceeds 100000 nodes (YAML alias bomb?)",
-    );
+    let e = fails_fast(bomb, "alias expansion exceeds 100000 nodes (YAML alias bomb?)");
     assert_eq!(e.pos.line, 7, "{e}");
 }
 
@@ -563,11 +506,7 @@ fn deep_nesting_is_an_error_where_the_limit_is_crossed() {
     // 256 levels are fine.
     ok(&format!("{}x", "- ".repeat(256)));
     ok(&format!("{}{}", "[".repeat(255), "]".repeat(255)));
-    ok(&format!(
-        "{{\"a\": {}{}}}",
-        "[".repeat(255),
-        "]".repeat(255)
-    ));
+    ok(&format!("{{\"a\": {}{}}}", "[".repeat(255), "]".repeat(255)));
 }
 
 #[test]
@@ -642,17 +581,12 @@ fn corpus_sweep() {
             Err(e) => {
                 failed += 1;
                 if template {
-                    println!(
-                        "FAIL {}: {e}",
-                        path.strip_prefix(&root).unwrap_or(path).display()
-                    );
+                    println!("FAIL {}: {e}", path.strip_prefix(&root).unwrap_or(path).display());
                 }
             }
         }
     }
-    println!(
-        "{parsed} parsed, {failed} failed; {templates_parsed} of {templates} templates parsed"
-    );
+    println!("{parsed} parsed, {failed} failed; {templates_parsed} of {templates} templates parsed");
     assert_eq!(parsed + failed, files.len());
     assert!(
         templates_parsed * 100 >= templates * 95,

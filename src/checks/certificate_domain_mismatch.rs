@@ -120,9 +120,10 @@ fn served_domains(inventory: &Inventory, lb: &LoadBalancer, cx: &Context<'_>) ->
     }
     for domain in cx.domains {
         let name = normalise(domain);
-        let elsewhere = inventory.dns_names.iter().any(|d| {
-            normalise(&d.name) == name && d.load_balancer.id().is_some_and(|id| id != lb.id)
-        });
+        let elsewhere = inventory
+            .dns_names
+            .iter()
+            .any(|d| normalise(&d.name) == name && d.load_balancer.id().is_some_and(|id| id != lb.id));
         if !elsewhere {
             add(domain, "--domain".to_string(), &lb.origin);
         }
@@ -244,12 +245,7 @@ mod tests {
         Inventory {
             load_balancers: vec![alb("Alb")],
             listeners: vec![
-                https(
-                    "Https",
-                    "Alb",
-                    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    &["Cert"],
-                ),
+                https("Https", "Alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", &["Cert"]),
                 listener("Http", "Alb", "HTTP", 80),
             ],
             certificates: vec![certificate("Cert", "example.com", cert_sans)],
@@ -320,10 +316,9 @@ mod tests {
     #[test]
     fn literal_or_unresolved_certificate_makes_it_a_note() {
         let mut i = inv(&["www.example.com"], &["api.example.com"]);
-        i.listeners[0].certificates.push(located(
-            id("arn:aws:acm:eu-west-1:1:certificate/x"),
-            "Https",
-        ));
+        i.listeners[0]
+            .certificates
+            .push(located(id("arn:aws:acm:eu-west-1:1:certificate/x"), "Https"));
         let out = run(&CertificateDomainMismatch, &i);
         assert_eq!(notes(&out).len(), 1);
         assert!(out[0].message.contains("is not in the audited inventory"));

@@ -122,12 +122,7 @@ pub(crate) fn is_true(value: &str) -> bool {
 
 /// Shared by the checks that want an attribute to be "true" (default false): flags an absent
 /// attribute at the load balancer, another value at the attribute, an unknown one as a note.
-pub(crate) fn require_true(
-    inventory: &Inventory,
-    key: &str,
-    consequence: &str,
-    out: &mut Vec<Emitted>,
-) {
+pub(crate) fn require_true(inventory: &Inventory, key: &str, consequence: &str, out: &mut Vec<Emitted>) {
     for lb in &inventory.load_balancers {
         let name = Some(lb.name.clone());
         match attribute(lb, key) {
@@ -177,10 +172,7 @@ pub(crate) fn and_list<S: AsRef<str>>(items: &[S]) -> String {
         [one] => one.as_ref().to_string(),
         [rest @ .., last] => format!(
             "{} and {}",
-            rest.iter()
-                .map(|s| s.as_ref())
-                .collect::<Vec<_>>()
-                .join(", "),
+            rest.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(", "),
             last.as_ref()
         ),
     }
@@ -257,10 +249,7 @@ pub(crate) mod build {
     /// An HTTPS listener with a known policy and the given certificate links.
     pub fn https(id: &str, lb: &str, policy: &str, certs: &[&str]) -> Listener {
         Listener {
-            ssl_policy: Some(located(
-                Some(policy.to_string()),
-                &format!("{id}.SslPolicy"),
-            )),
+            ssl_policy: Some(located(Some(policy.to_string()), &format!("{id}.SslPolicy"))),
             certificates: certs.iter().map(|c| located(self::id(c), id)).collect(),
             ..listener(id, lb, "HTTPS", 443)
         }
@@ -373,17 +362,9 @@ mod tests {
             assert_eq!(found, HEADINGS, "{}", check.meta().id);
             for section in doc.split("## ").skip(1) {
                 let body = section.split_once('\n').map_or("", |(_, b)| b);
-                assert!(
-                    !body.trim().is_empty(),
-                    "{}: empty section",
-                    check.meta().id
-                );
+                assert!(!body.trim().is_empty(), "{}: empty section", check.meta().id);
             }
-            assert!(
-                doc.contains("```yaml"),
-                "{}: no YAML example",
-                check.meta().id
-            );
+            assert!(doc.contains("```yaml"), "{}: no YAML example", check.meta().id);
         }
     }
 

@@ -229,8 +229,7 @@ mod tests {
             &["api.example.com"],
             vec![Action::Authenticate, Action::Forward],
         ));
-        i.rules
-            .push(rule("Other", "Https", &[], vec![Action::Forward]));
+        i.rules.push(rule("Other", "Https", &[], vec![Action::Forward]));
         let out = run(&HttpNotRedirected, &i);
         assert_eq!(flagged(&out).len(), 1);
         assert_eq!(out[0].resource, "ApiRule");
@@ -252,10 +251,7 @@ mod tests {
 
     #[test]
     fn unknown_actions_and_protocols_are_notes() {
-        let out = run(
-            &HttpNotRedirected,
-            &inv(vec![Action::Unknown("!If".into())]),
-        );
+        let out = run(&HttpNotRedirected, &inv(vec![Action::Unknown("!If".into())]));
         assert_eq!(notes(&out).len(), 1);
         let mut i = inv(vec![Action::Forward]);
         i.listeners[0].protocol = None;

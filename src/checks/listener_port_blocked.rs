@@ -105,9 +105,7 @@ fn security_groups(inventory: &Inventory, lb: &LoadBalancer, port: u16) -> Admis
             Link::Id(id) => match inventory.security_group(id) {
                 Some(g) => g,
                 None => {
-                    unknown.push(format!(
-                        "security group {id} is not in the audited inventory"
-                    ));
+                    unknown.push(format!("security group {id} is not in the audited inventory"));
                     continue;
                 }
             },
@@ -161,10 +159,7 @@ fn acl_verdict(acl: &NetworkAcl, port: u16) -> AclVerdict {
         match range_covers(&entry.protocol, entry.from_port, entry.to_port, port) {
             Some(true) if entry.allow => return AclVerdict::Allow,
             Some(true) => {
-                return AclVerdict::Deny(format!(
-                    "its inbound rule {} denies it",
-                    entry.rule_number
-                ));
+                return AclVerdict::Deny(format!("its inbound rule {} denies it", entry.rule_number));
             }
             Some(false) => {}
             None => return AclVerdict::Unknown(entry.rule_number),
@@ -389,9 +384,11 @@ mod tests {
         i.load_balancers[0].security_groups.clear();
         let out = run(&ListenerPortBlocked, &i);
         assert_eq!(flagged(&out).len(), 1);
-        assert!(out[0].message.contains(
-            "VPC's default security group, which admits traffic only from its own members"
-        ));
+        assert!(
+            out[0]
+                .message
+                .contains("VPC's default security group, which admits traffic only from its own members")
+        );
     }
 
     #[test]
@@ -400,11 +397,7 @@ mod tests {
         i.load_balancers[0].security_groups.push(id("sg-0123"));
         let out = run(&ListenerPortBlocked, &i);
         assert_eq!(notes(&out).len(), 1);
-        assert!(
-            out[0]
-                .message
-                .contains("sg-0123 is not in the audited inventory")
-        );
+        assert!(out[0].message.contains("sg-0123 is not in the audited inventory"));
 
         let mut i = inv(vec![ingress("tcp", 80, 80)]);
         i.security_groups[0].unknown_ingress = true;
@@ -452,10 +445,7 @@ mod tests {
         assert!(run(&ListenerPortBlocked, &i).is_empty());
 
         // Only port 80 allowed: nothing matches 443, the * rule denies.
-        let i = with_acl(
-            inv(sg.clone()),
-            vec![entry(100, "tcp", true, Some((80, 80)))],
-        );
+        let i = with_acl(inv(sg.clone()), vec![entry(100, "tcp", true, Some((80, 80)))]);
         let out = run(&ListenerPortBlocked, &i);
         assert_eq!(flagged(&out).len(), 1);
         assert!(out[0].message.contains("final * rule denies it"));
@@ -475,11 +465,7 @@ mod tests {
         let i = with_acl(inv(sg.clone()), vec![entry(100, "tcp", true, None)]);
         let out = run(&ListenerPortBlocked, &i);
         assert_eq!(notes(&out).len(), 1);
-        assert!(
-            out[0]
-                .message
-                .contains("inbound rule 100 of network ACL Acl")
-        );
+        assert!(out[0].message.contains("inbound rule 100 of network ACL Acl"));
 
         let mut i = inv(sg);
         i.subnets[0].network_acl = Some(unknown("AclId"));

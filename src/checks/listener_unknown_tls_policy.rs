@@ -109,11 +109,7 @@ mod tests {
             )]),
         );
         assert_eq!(flagged(&out).len(), 1);
-        assert!(
-            out[0]
-                .message
-                .contains("\"ELBSecurityPolicy-TLS13-1-2-2021-07\"")
-        );
+        assert!(out[0].message.contains("\"ELBSecurityPolicy-TLS13-1-2-2021-07\""));
         assert_eq!(out[0].origin, origin("Https.SslPolicy"));
     }
 

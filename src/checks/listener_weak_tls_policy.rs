@@ -143,9 +143,7 @@ impl Check for ListenerWeakTlsPolicy {
             let subject = if policy.value.is_some() {
                 format!("HTTPS {what} uses {name}, which")
             } else {
-                format!(
-                    "HTTPS {what} sets no SslPolicy, so CloudFormation and the API apply {name}, which"
-                )
+                format!("HTTPS {what} sets no SslPolicy, so CloudFormation and the API apply {name}, which")
             };
             out.push(finding(
                 &listener.name,
@@ -200,24 +198,14 @@ mod tests {
 
     #[test]
     fn tls_1_2_policies_pass_and_http_listeners_are_ignored() {
-        let mut inv = inventory_with(https(
-            "Https",
-            "Alb",
-            "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            &[],
-        ));
+        let mut inv = inventory_with(https("Https", "Alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", &[]));
         inv.listeners.push(listener("Http", "Alb", "HTTP", 80));
         assert!(run(&ListenerWeakTlsPolicy, &inv).is_empty());
     }
 
     #[test]
     fn min_tls_version_option_moves_the_bar() {
-        let inv = inventory_with(https(
-            "Https",
-            "Alb",
-            "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            &[],
-        ));
+        let inv = inventory_with(https("Https", "Alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", &[]));
         let opts = options(&[("min_tls_version", OptionValue::String("1.3".into()))]);
         let out = run_with(&ListenerWeakTlsPolicy, &inv, &opts, 0, &[]);
         assert_eq!(flagged(&out).len(), 1);
@@ -239,19 +227,10 @@ mod tests {
             "allowed_policies",
             OptionValue::StringList(vec!["ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09".into()]),
         )]);
-        let inv = inventory_with(https(
-            "Https",
-            "Alb",
-            "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            &[],
-        ));
+        let inv = inventory_with(https("Https", "Alb", "ELBSecurityPolicy-TLS13-1-2-2021-06", &[]));
         let out = run_with(&ListenerWeakTlsPolicy, &inv, &opts, 0, &[]);
         assert_eq!(flagged(&out).len(), 1);
-        assert!(
-            out[0]
-                .message
-                .contains("is not one of the allowed policies")
-        );
+        assert!(out[0].message.contains("is not one of the allowed policies"));
 
         let inv = inventory_with(https("Https", "Alb", "MyPolicy", &[]));
         assert_eq!(

@@ -128,11 +128,7 @@ impl Check for SingleAvailabilityZone {
             // Two or more distinct subnets: compare zones when every one of them is known.
             let zones: Option<Vec<&str>> = known
                 .iter()
-                .map(|id| {
-                    inventory
-                        .subnet(id)
-                        .and_then(|s| s.availability_zone.as_deref())
-                })
+                .map(|id| inventory.subnet(id).and_then(|s| s.availability_zone.as_deref()))
                 .collect();
             let Some(mut zones) = zones else { continue };
             zones.sort_unstable();
@@ -174,10 +170,7 @@ mod tests {
 
     fn inv(subnets: Vec<Link>, zones: &[(&str, Option<&str>)]) -> Inventory {
         let mut lb = alb("Alb");
-        lb.subnets = subnets
-            .into_iter()
-            .map(|s| located(s, "Alb.Subnets"))
-            .collect();
+        lb.subnets = subnets.into_iter().map(|s| located(s, "Alb.Subnets")).collect();
         Inventory {
             load_balancers: vec![lb],
             subnets: zones.iter().map(|(id, az)| subnet(id, *az)).collect(),
@@ -199,10 +192,7 @@ mod tests {
     #[test]
     fn two_subnets_in_one_zone_are_flagged() {
         let zones = [("A", Some("eu-west-1a")), ("B", Some("eu-west-1a"))];
-        let out = run(
-            &SingleAvailabilityZone,
-            &inv(vec![id("A"), id("B")], &zones),
-        );
+        let out = run(&SingleAvailabilityZone, &inv(vec![id("A"), id("B")], &zones));
         assert_eq!(flagged(&out).len(), 1);
         assert!(
             out[0]
@@ -214,21 +204,9 @@ mod tests {
     #[test]
     fn two_zones_pass_and_unknown_zones_are_judged_by_subnet_count() {
         let zones = [("A", Some("eu-west-1a")), ("B", Some("eu-west-1b"))];
-        assert!(
-            run(
-                &SingleAvailabilityZone,
-                &inv(vec![id("A"), id("B")], &zones)
-            )
-            .is_empty()
-        );
+        assert!(run(&SingleAvailabilityZone, &inv(vec![id("A"), id("B")], &zones)).is_empty());
         let zones = [("A", Some("eu-west-1a")), ("B", None)];
-        assert!(
-            run(
-                &SingleAvailabilityZone,
-                &inv(vec![id("A"), id("B")], &zones)
-            )
-            .is_empty()
-        );
+        assert!(run(&SingleAvailabilityZone, &inv(vec![id("A"), id("B")], &zones)).is_empty());
         // Literal subnet ids not in the inventory: two distinct ones pass.
         assert!(
             run(

@@ -140,7 +140,12 @@ impl Check for SubnetNotInternetRouted {
 }
 
 fn describe_subnet(inv: &Inventory, name: &str) -> String {
-    match inv.subnets.iter().find(|s| s.name == name).and_then(|s| s.availability_zone.as_deref()) {
+    match inv
+        .subnets
+        .iter()
+        .find(|s| s.name == name)
+        .and_then(|s| s.availability_zone.as_deref())
+    {
         Some(az) if !az.starts_with('(') => format!("{name} ({az})"),
         _ => name.to_string(),
     }
@@ -148,10 +153,15 @@ fn describe_subnet(inv: &Inventory, name: &str) -> String {
 
 fn judge(inv: &Inventory, lb: &LoadBalancer, subnet: &Subnet) -> Verdict {
     let (table, how) = match &subnet.route_table {
-        Some(Located { value: Link::Unknown(why), .. }) => {
+        Some(Located {
+            value: Link::Unknown(why),
+            ..
+        }) => {
             return Verdict::Unknown(format!("its route table comes from {why}"));
         }
-        Some(Located { value: Link::Id(id), .. }) => match inv.route_table(id) {
+        Some(Located {
+            value: Link::Id(id), ..
+        }) => match inv.route_table(id) {
             Some(t) => (t, format!("its route table {}", t.name)),
             None => return Verdict::Unknown(format!("its route table {id} is not among the resources seen")),
         },
@@ -197,19 +207,26 @@ fn judge(inv: &Inventory, lb: &LoadBalancer, subnet: &Subnet) -> Verdict {
         match &route.target {
             RouteTarget::InternetGateway(Link::Id(gw)) => {
                 let Some(igw) = inv.internet_gateway(gw) else {
-                    return Verdict::Unknown(format!("{how} sends {family} to gateway {gw}, which is not among the resources seen"));
+                    return Verdict::Unknown(format!(
+                        "{how} sends {family} to gateway {gw}, which is not among the resources seen"
+                    ));
                 };
                 let vpc = match &subnet.vpc {
                     Link::Id(vpc) => vpc,
                     Link::Unknown(why) => {
-                        return Verdict::Unknown(format!("its VPC comes from {why}, so the gateway attachment cannot be checked"));
+                        return Verdict::Unknown(format!(
+                            "its VPC comes from {why}, so the gateway attachment cannot be checked"
+                        ));
                     }
                 };
                 if igw.attachments.iter().any(|a| a.id() == Some(vpc.as_str())) {
                     continue;
                 }
                 if igw.attachments.iter().any(|a| matches!(a, Link::Unknown(_))) {
-                    return Verdict::Unknown(format!("internet gateway {} is attached to a VPC known only at deploy time", igw.name));
+                    return Verdict::Unknown(format!(
+                        "internet gateway {} is attached to a VPC known only at deploy time",
+                        igw.name
+                    ));
                 }
                 return Verdict::NotRouted(format!(
                     "{how} sends {family} to internet gateway {}, which is not attached to the subnet's VPC",
@@ -233,7 +250,9 @@ fn judge(inv: &Inventory, lb: &LoadBalancer, subnet: &Subnet) -> Verdict {
                 return Verdict::NotRouted(format!("{how} sends {family} to the local route"));
             }
             RouteTarget::Other(kind) => {
-                return Verdict::NotRouted(format!("{how} sends {family} to {kind}, not an internet gateway"));
+                return Verdict::NotRouted(format!(
+                    "{how} sends {family} to {kind}, not an internet gateway"
+                ));
             }
         }
     }

@@ -119,28 +119,13 @@ static POLICIES: &[TlsPolicy] = &[
     p("ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04", FROM_10_TO_13),
     p("ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04", FROM_11_TO_13),
     p("ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", FROM_12_TO_13),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-        FROM_12_TO_13,
-    ),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
-        FROM_12_TO_13,
-    ),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
-        FROM_12_TO_13,
-    ),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
-        FROM_12_TO_13,
-    ),
+    p("ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04", FROM_12_TO_13),
+    p("ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04", FROM_12_TO_13),
+    p("ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04", FROM_12_TO_13),
+    p("ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04", FROM_12_TO_13),
     p("ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04", ONLY_13),
     // FIPS, RFC 9151 (CNSA 1.0) (2023-07).
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-RFC9151-FIPS-2023-07",
-        FROM_12_TO_13,
-    ),
+    p("ELBSecurityPolicy-TLS13-1-2-RFC9151-FIPS-2023-07", FROM_12_TO_13),
     p(
         "ELBSecurityPolicy-TLS13-1-2-Ext0-RFC9151-FIPS-2023-07",
         FROM_12_TO_13,
@@ -172,22 +157,10 @@ static POLICIES: &[TlsPolicy] = &[
     // Post-quantum and FIPS (2025-09).
     p("ELBSecurityPolicy-TLS13-1-0-FIPS-PQ-2025-09", FROM_10_TO_13),
     p("ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09", FROM_12_TO_13),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-        FROM_12_TO_13,
-    ),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
-        FROM_12_TO_13,
-    ),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
-        FROM_12_TO_13,
-    ),
-    p(
-        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
-        FROM_12_TO_13,
-    ),
+    p("ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09", FROM_12_TO_13),
+    p("ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09", FROM_12_TO_13),
+    p("ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09", FROM_12_TO_13),
+    p("ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09", FROM_12_TO_13),
     p("ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09", ONLY_13),
 ];
 
@@ -214,21 +187,15 @@ mod tests {
     #[test]
     fn lookups_give_the_documented_protocols() {
         assert_eq!(
-            lookup("ELBSecurityPolicy-TLS-1-1-2017-01")
-                .unwrap()
-                .lowest(),
+            lookup("ELBSecurityPolicy-TLS-1-1-2017-01").unwrap().lowest(),
             Tls11
         );
         assert_eq!(
-            lookup("ELBSecurityPolicy-TLS13-1-2-2021-06")
-                .unwrap()
-                .protocols,
+            lookup("ELBSecurityPolicy-TLS13-1-2-2021-06").unwrap().protocols,
             &[Tls12, Tls13]
         );
         assert_eq!(
-            lookup("ELBSecurityPolicy-TLS13-1-0-PQ-2025-09")
-                .unwrap()
-                .lowest(),
+            lookup("ELBSecurityPolicy-TLS13-1-0-PQ-2025-09").unwrap().lowest(),
             Tls10
         );
         let fips = lookup("ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04").unwrap();

@@ -27,7 +27,11 @@ pub enum Origin {
     Live { arn: String, region: String },
     /// Read from a CloudFormation template: the resource's logical id and the position of
     /// the most precise node the fact came from (the resource key, or one of its properties).
-    Template { file: Arc<str>, logical_id: String, pos: Pos },
+    Template {
+        file: Arc<str>,
+        logical_id: String,
+        pos: Pos,
+    },
     /// Synthesised by albaudit itself (e.g. the implicit main route table of a VPC created in a
     /// template), carried on the origin of the fact that implies it.
     Implied { because: Box<Origin>, what: String },
@@ -97,7 +101,11 @@ impl fmt::Display for Unresolved {
                 write!(f, "import {name}, which none of the given templates exports")
             }
             Unresolved::ImportAmbiguous(name, files) => {
-                write!(f, "import {name}, which several templates export ({})", files.join(", "))
+                write!(
+                    f,
+                    "import {name}, which several templates export ({})",
+                    files.join(", ")
+                )
             }
             Unresolved::Other(what) => f.write_str(what),
         }

@@ -44,7 +44,9 @@ pub struct Suppression {
 impl Suppression {
     pub fn matches(&self, check: &str, resource: &str, load_balancer: Option<&str>) -> bool {
         self.check == check
-            && (self.resource == "*" || self.resource == resource || Some(self.resource.as_str()) == load_balancer)
+            && (self.resource == "*"
+                || self.resource == resource
+                || Some(self.resource.as_str()) == load_balancer)
     }
 }
 
@@ -92,7 +94,11 @@ pub fn load(path: &str) -> Result<Policy, PolicyError> {
 
 /// Validates a policy given as text.
 pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
-    let error = |pos: Pos, message: String| PolicyError { file: file.to_string(), pos, message };
+    let error = |pos: Pos, message: String| PolicyError {
+        file: file.to_string(),
+        pos,
+        message,
+    };
     let root = parse::parse(text).map_err(|e| error(e.pos, e.message))?;
     let mut policy = Policy {
         file: Some(file.to_string()),
@@ -101,7 +107,14 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
             .iter()
             .map(|c| {
                 let meta = c.meta();
-                (meta.id, CheckPolicy { enabled: true, severity: meta.severity, options: Options::default() })
+                (
+                    meta.id,
+                    CheckPolicy {
+                        enabled: true,
+                        severity: meta.severity,
+                        options: Options::default(),
+                    },
+                )
             })
             .collect(),
         suppressions: Vec::new(),
@@ -109,16 +122,22 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
     if matches!(root.kind, Kind::Null) {
         return Ok(policy);
     }
-    let top = root
-        .as_map()
-        .ok_or_else(|| error(root.pos, "a policy must be a mapping with `checks`, `suppressions` or `fail_on`".into()))?;
+    let top = root.as_map().ok_or_else(|| {
+        error(
+            root.pos,
+            "a policy must be a mapping with `checks`, `suppressions` or `fail_on`".into(),
+        )
+    })?;
     for (key, value) in top {
         match key.name.as_str() {
             "fail_on" => policy.fail_on = Some(severity(value).map_err(|m| error(value.pos, m))?),
             "checks" => {
                 for (id, config) in map_or_empty(value).map_err(|m| error(value.pos, m))? {
                     let Some(check) = checks::find(&id.name) else {
-                        return Err(error(id.pos, format!("unknown check `{}` (see `albaudit checks`)", id.name)));
+                        return Err(error(
+                            id.pos,
+                            format!("unknown check `{}` (see `albaudit checks`)", id.name),
+                        ));
                     };
                     let meta = check.meta();
                     let entry = policy.checks.get_mut(meta.id).expect("every check has an entry");
@@ -132,7 +151,9 @@ pub fn parse_policy(file: &str, text: &str) -> Result<Policy, PolicyError> {
                     _ => return Err(error(value.pos, "`suppressions` must be a list".into())),
                 };
                 for item in items {
-                    policy.suppressions.push(suppression(item).map_err(|(pos, m)| error(pos, m))?);
+                    policy
+                        .suppressions
+                        .push(suppression(item).map_err(|(pos, m)| error(pos, m))?);
                 }
             }
             other => {
@@ -155,7 +176,9 @@ fn map_or_empty(node: &Node) -> Result<&[(crate::collect::cfn::node::Key, Node)]
 }
 
 fn severity(node: &Node) -> Result<Severity, String> {
-    node.as_scalar().ok_or_else(|| "expected a severity".to_string())?.parse()
+    node.as_scalar()
+        .ok_or_else(|| "expected a severity".to_string())?
+        .parse()
 }
 
 fn check_config(meta: &Meta, config: &Node, entry: &mut CheckPolicy) -> Result<(), (Pos, String)> {
@@ -170,16 +193,41 @@ fn check_config(meta: &Meta, config: &Node, entry: &mut CheckPolicy) -> Result<(
                 for (name, v) in map_or_empty(value).map_err(|m| (value.pos, m))? {
                     let Some(spec) = meta.options.iter().find(|o| o.name == name.name) else {
                         let known: Vec<&str> = meta.options.iter().map(|o| o.name).collect();
-                        let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                        return Err((name.pos, format!("unknown option `{}` for {} (options: {known})", name.name, meta.id)));
+                        let known = if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        };
+                        return Err((
+                            name.pos,
+                            format!(
+                                "unknown option `{}` for {} (options: {known})",
+                                name.name, meta.id
+                            ),
+                        ));
                     };
-                    let parsed = option_value(spec.kind, v)
-                        .ok_or_else(|| (v.pos, format!("option `{}` of {} must be {}", spec.name, meta.id, kind_name(spec.kind))))?;
+                    let parsed = option_value(spec.kind, v).ok_or_else(|| {
+                        (
+                            v.pos,
+                            format!(
+                                "option `{}` of {} must be {}",
+                                spec.name,
+                                meta.id,
+                                kind_name(spec.kind)
+                            ),
+                        )
+                    })?;
                     entry.options.values.insert(spec.name.to_string(), parsed);
                 }
             }
             other => {
-                return Err((key.pos, format!("unknown key `{other}` for {} (expected enabled, severity, options)", meta.id)));
+                return Err((
+                    key.pos,
+                    format!(
+                        "unknown key `{other}` for {} (expected enabled, severity, options)",
+                        meta.id
+                    ),
+                ));
             }
         }
     }
@@ -210,22 +258,41 @@ fn option_value(kind: OptionKind, node: &Node) -> Option<OptionValue> {
 }
 
 fn suppression(item: &Node) -> Result<Suppression, (Pos, String)> {
-    let entries = item
-        .as_map()
-        .ok_or_else(|| (item.pos, "a suppression must be a mapping with check, resource, reason".to_string()))?;
+    let entries = item.as_map().ok_or_else(|| {
+        (
+            item.pos,
+            "a suppression must be a mapping with check, resource, reason".to_string(),
+        )
+    })?;
     for (key, _) in entries {
         if !["check", "resource", "reason", "expires"].contains(&key.name.as_str()) {
-            return Err((key.pos, format!("unknown key `{}` in a suppression (expected check, resource, reason, expires)", key.name)));
+            return Err((
+                key.pos,
+                format!(
+                    "unknown key `{}` in a suppression (expected check, resource, reason, expires)",
+                    key.name
+                ),
+            ));
         }
     }
-    let field = |name: &str| item.get(name).and_then(Node::as_scalar).filter(|s| !s.trim().is_empty());
+    let field = |name: &str| {
+        item.get(name)
+            .and_then(Node::as_scalar)
+            .filter(|s| !s.trim().is_empty())
+    };
     let check = field("check").ok_or_else(|| (item.pos, "a suppression needs `check`".to_string()))?;
     if checks::find(&check).is_none() {
         let pos = item.get("check").map_or(item.pos, |n| n.pos);
         return Err((pos, format!("unknown check `{check}` (see `albaudit checks`)")));
     }
-    let resource = field("resource").ok_or_else(|| (item.pos, format!("the suppression of `{check}` needs `resource` (a logical id, an ARN, or \"*\")")))?;
-    let reason = field("reason").ok_or_else(|| (item.pos, format!("the suppression of `{check}` needs a `reason`")))?;
+    let resource = field("resource").ok_or_else(|| {
+        (
+            item.pos,
+            format!("the suppression of `{check}` needs `resource` (a logical id, an ARN, or \"*\")"),
+        )
+    })?;
+    let reason = field("reason")
+        .ok_or_else(|| (item.pos, format!("the suppression of `{check}` needs a `reason`")))?;
     let expires = match item.get("expires") {
         None => None,
         Some(node) => Some(
@@ -235,7 +302,13 @@ fn suppression(item: &Node) -> Result<Suppression, (Pos, String)> {
                 .ok_or_else(|| (node.pos, "`expires` must be a date YYYY-MM-DD".to_string()))?,
         ),
     };
-    Ok(Suppression { check, resource, reason, expires, pos: item.pos })
+    Ok(Suppression {
+        check,
+        resource,
+        reason,
+        expires,
+        pos: item.pos,
+    })
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
@@ -245,7 +318,20 @@ pub fn parse_date(text: &str) -> Option<i64> {
     let m: i64 = parts.next()?.parse().ok()?;
     let d: i64 = parts.next()?.parse().ok()?;
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
         return None;
     }
@@ -280,8 +366,19 @@ mod tests {
     #[test]
     fn errors_point_at_the_line() {
         let e = parse_policy("p.yaml", "checks:\n  no-such-check: {}\n").unwrap_err();
-        assert_eq!(e.to_string(), "p.yaml:2:3: unknown check `no-such-check` (see `albaudit checks`)");
-        let e = parse_policy("p.yaml", "suppressions:\n  - check: suppression-expired\n    resource: ALB\n").unwrap_err();
-        assert!(e.to_string().starts_with("p.yaml:2:5: the suppression of `suppression-expired` needs a `reason`"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "p.yaml:2:3: unknown check `no-such-check` (see `albaudit checks`)"
+        );
+        let e = parse_policy(
+            "p.yaml",
+            "suppressions:\n  - check: suppression-expired\n    resource: ALB\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("p.yaml:2:5: the suppression of `suppression-expired` needs a `reason`"),
+            "{e}"
+        );
     }
 }

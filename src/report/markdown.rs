@@ -46,10 +46,7 @@ fn findings_table(out: &mut String, findings: &[&Finding]) {
     out.push_str("|---|---|---|---|---|\n");
     for f in findings {
         let mut message = f.message.clone();
-        for extra in [confirmation_text(f), suppressed_text(f)]
-            .into_iter()
-            .flatten()
-        {
+        for extra in [confirmation_text(f), suppressed_text(f)].into_iter().flatten() {
             message.push('\n');
             message.push_str(&extra);
         }

@@ -101,11 +101,7 @@ impl Counts {
         let mut out = if self.findings == 0 {
             format!("No findings on {lbs}")
         } else {
-            let parts: Vec<String> = self
-                .by_severity
-                .iter()
-                .map(|(s, n)| format!("{n} {s}"))
-                .collect();
+            let parts: Vec<String> = self.by_severity.iter().map(|(s, n)| format!("{n} {s}")).collect();
             format!(
                 "{} ({}) on {lbs}",
                 plural(self.findings, "finding", "findings"),

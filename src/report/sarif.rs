@@ -247,9 +247,7 @@ fn bare_rule(id: &str, severity: Severity) -> Rule {
     Rule {
         id: id.to_string(),
         name: camel_case(id),
-        short_description: Text {
-            text: id.to_string(),
-        },
+        short_description: Text { text: id.to_string() },
         full_description: None,
         help: None,
         default_configuration: Configuration {

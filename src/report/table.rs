@@ -46,10 +46,7 @@ fn findings_table(report: &Report, width: u16) -> Table {
     }
     for f in &report.findings {
         let mut message = f.message.clone();
-        for extra in [confirmation_text(f), suppressed_text(f)]
-            .into_iter()
-            .flatten()
-        {
+        for extra in [confirmation_text(f), suppressed_text(f)].into_iter().flatten() {
             message.push('\n');
             message.push_str(&extra);
         }
@@ -73,7 +70,11 @@ fn findings_table(report: &Report, width: u16) -> Table {
         .max()
         .unwrap_or(0)
         + 2;
-    let message = Some(ColumnConstraint::LowerBoundary(Width::Percentage(if narrow { 40 } else { 30 })));
+    let message = Some(ColumnConstraint::LowerBoundary(Width::Percentage(if narrow {
+        40
+    } else {
+        30
+    })));
     // A location reads best unbroken: give the column the longest one, within reason.
     let longest_location = report
         .findings
@@ -83,12 +84,19 @@ fn findings_table(report: &Report, width: u16) -> Table {
         .unwrap_or(0);
     // What is left once severity, check and a readable message (36) have their share.
     let room = width.saturating_sub(10 + check + 36 + 4);
-    let resource = Some(ColumnConstraint::LowerBoundary(Width::Fixed(longest_location.min(room))));
+    let resource = Some(ColumnConstraint::LowerBoundary(Width::Fixed(
+        longest_location.min(room),
+    )));
     let check = Some(ColumnConstraint::LowerBoundary(Width::Fixed(check)));
     let constraints = if narrow {
         vec![check, None, message]
     } else {
-        vec![Some(ColumnConstraint::Absolute(Width::Fixed(10))), check, resource, message]
+        vec![
+            Some(ColumnConstraint::Absolute(Width::Fixed(10))),
+            check,
+            resource,
+            message,
+        ]
     };
     for (column, constraint) in table.column_iter_mut().zip(constraints) {
         if let Some(constraint) = constraint {

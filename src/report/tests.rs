@@ -6,7 +6,8 @@ use super::*;
 use crate::finding::{Confirmation, ConfirmationStatus, Suppressed};
 use crate::model::{Origin, Pos};
 
-const LB_ARN: &str = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/shop-prod/50dc6c495c0c9188";
+const LB_ARN: &str =
+    "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/shop-prod/50dc6c495c0c9188";
 const LISTENER_ARN: &str = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2";
 
 fn template(file: &str, logical_id: &str, line: u32, column: u32) -> Origin {
@@ -127,14 +128,10 @@ fn table_has_no_ansi_codes() {
 fn table_summary_counts_unsuppressed_findings() {
     let out = table::render(&sample(), 120);
     assert!(
-        out.contains(
-            "\n3 findings (1 critical, 1 high, 1 low) on 2 load balancers; 1 suppressed.\n"
-        ),
+        out.contains("\n3 findings (1 critical, 1 high, 1 low) on 2 load balancers; 1 suppressed.\n"),
         "{out}"
     );
-    assert!(
-        out.contains("INCOMPLETE: the audit could not see everything\n  ec2:DescribeRouteTables: ")
-    );
+    assert!(out.contains("INCOMPLETE: the audit could not see everything\n  ec2:DescribeRouteTables: "));
 }
 
 #[test]
@@ -172,10 +169,7 @@ fn json_sample() {
     );
     assert_eq!(v["findings"][1]["location"], Value::Null);
     assert_eq!(v["findings"][1]["confirmation"]["status"], "confirmed");
-    assert_eq!(
-        v["findings"][2]["suppressed"]["by"],
-        "policies/prod.yaml:12"
-    );
+    assert_eq!(v["findings"][2]["suppressed"]["by"], "policies/prod.yaml:12");
     insta::assert_snapshot!(out);
 }
 
@@ -292,10 +286,7 @@ fn sarif_schema_check_catches_a_missing_required_field() {
             .unwrap()
             .remove(key)
             .unwrap();
-        assert!(
-            !validator.is_valid(&broken),
-            "removing {pointer} went unnoticed"
-        );
+        assert!(!validator.is_valid(&broken), "removing {pointer} went unnoticed");
     }
 }
 
@@ -313,9 +304,7 @@ fn sarif_every_result_has_a_physical_location() {
             "{r}"
         );
         assert!(
-            physical["region"]["startLine"]
-                .as_u64()
-                .is_some_and(|l| l >= 1),
+            physical["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),
             "{r}"
         );
     }
@@ -357,10 +346,7 @@ fn sarif_results_levels_rules_and_suppressions() {
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], r["ruleId"]);
     }
-    let levels: Vec<&str> = results
-        .iter()
-        .map(|r| r["level"].as_str().unwrap())
-        .collect();
+    let levels: Vec<&str> = results.iter().map(|r| r["level"].as_str().unwrap()).collect();
     assert_eq!(levels, ["error", "error", "warning", "note"]);
     assert_eq!(
         results[2]["suppressions"],
@@ -377,10 +363,7 @@ fn sarif_results_levels_rules_and_suppressions() {
         "incomplete: ec2:DescribeRouteTables: AccessDenied: not authorized to perform ec2:DescribeRouteTables"
     );
     let empty = sarif(&empty());
-    assert_eq!(
-        empty["runs"][0]["invocations"][0]["executionSuccessful"],
-        true
-    );
+    assert_eq!(empty["runs"][0]["invocations"][0]["executionSuccessful"], true);
     assert_eq!(empty["runs"][0]["results"], serde_json::json!([]));
 }
 
@@ -395,10 +378,7 @@ fn sarif_rule_from_check_metadata() {
         rule["fullDescription"]["text"],
         "Flags a load balancer whose WAF lets requests through when it cannot judge them."
     );
-    assert_eq!(
-        rule["help"]["markdown"],
-        TestWafFailOpen::META.documentation()
-    );
+    assert_eq!(rule["help"]["markdown"], TestWafFailOpen::META.documentation());
     assert_eq!(rule["defaultConfiguration"]["level"], "warning");
     assert_eq!(rule["properties"]["security-severity"], "5.5");
     assert_eq!(
@@ -410,9 +390,7 @@ fn sarif_rule_from_check_metadata() {
 #[test]
 fn sarif_registry_checks_all_become_rules() {
     let log: Value = serde_json::from_str(&render(&empty(), Format::Sarif)).unwrap();
-    let rules = log["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     let expected: Vec<&str> = crate::checks::ALL.iter().map(|c| c.meta().id).collect();
     assert_eq!(ids, expected);
@@ -459,10 +437,7 @@ fn sarif_uris_use_forward_slashes_and_percent_encoding() {
     report.findings[0].origin = template(r"stacks\my stack\net.yaml", "PublicSubnetB", 0, 0);
     let log = sarif(&report);
     let physical = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
-    assert_eq!(
-        physical["artifactLocation"]["uri"],
-        "stacks/my%20stack/net.yaml"
-    );
+    assert_eq!(physical["artifactLocation"]["uri"], "stacks/my%20stack/net.yaml");
     // A position the collector could not fill still meets SARIF's minimum of 1.
     assert_eq!(
         physical["region"],

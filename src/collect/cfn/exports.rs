@@ -107,7 +107,11 @@ mod tests {
                 .enumerate()
                 .flat_map(|(i, p)| {
                     let lit = GlobPart::Lit(p.to_string());
-                    if i == 0 { vec![lit] } else { vec![GlobPart::Any, lit] }
+                    if i == 0 {
+                        vec![lit]
+                    } else {
+                        vec![GlobPart::Any, lit]
+                    }
                 })
                 .collect(),
         )

@@ -98,7 +98,12 @@ pub struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     pub fn new(stacks: &'a Stacks, file: usize, incomplete: &'a RefCell<Vec<Incomplete>>) -> Self {
-        Evaluator { stacks, file, depth: 0, incomplete }
+        Evaluator {
+            stacks,
+            file,
+            depth: 0,
+            incomplete,
+        }
     }
 
     fn template(&self) -> &'a Template {
@@ -192,7 +197,10 @@ impl<'a> Evaluator<'a> {
             return param.value(target);
         }
         if t.resources.contains_key(target) {
-            return Value::Ref(ResRef { file: self.file, logical: target.into() });
+            return Value::Ref(ResRef {
+                file: self.file,
+                logical: target.into(),
+            });
         }
         unknown(&format!("Ref to {target}, which the template does not define"))
     }
@@ -210,10 +218,18 @@ impl<'a> Evaluator<'a> {
             _ => return unknown("malformed Fn::GetAtt"),
         };
         if !self.template().resources.contains_key(&res) {
-            return unknown(&format!("Fn::GetAtt of {res}, which the template does not define"));
+            return unknown(&format!(
+                "Fn::GetAtt of {res}, which the template does not define"
+            ));
         }
         match attr.as_text() {
-            Some(a) => Value::Att(ResRef { file: self.file, logical: res }, a.to_string()),
+            Some(a) => Value::Att(
+                ResRef {
+                    file: self.file,
+                    logical: res,
+                },
+                a.to_string(),
+            ),
             None => unknown("Fn::GetAtt of a computed attribute"),
         }
     }
@@ -267,7 +283,13 @@ impl<'a> Evaluator<'a> {
                 None if name.contains('.') && !name.starts_with("AWS::") => {
                     let (r, a) = name.split_once('.').unwrap_or((name, ""));
                     if self.template().resources.contains_key(r) {
-                        Value::Att(ResRef { file: self.file, logical: r.into() }, a.into())
+                        Value::Att(
+                            ResRef {
+                                file: self.file,
+                                logical: r.into(),
+                            },
+                            a.into(),
+                        )
                     } else {
                         unknown(name)
                     }
@@ -322,12 +344,17 @@ impl<'a> Evaluator<'a> {
         }
         if let Some([delim, list]) = arg.as_seq().and_then(|s| <&[Node; 2]>::try_from(s).ok()) {
             if let (Some(delim), Value::List(items)) = (delim.as_scalar(), self.eval(list)) {
-                if items.iter().all(|v| matches!(v, Value::Ref(_) | Value::Att(..) | Value::Str(_))) {
+                if items
+                    .iter()
+                    .all(|v| matches!(v, Value::Ref(_) | Value::Att(..) | Value::Str(_)))
+                {
                     return Value::Joined(delim, items);
                 }
             }
         }
-        unknown(&format!("Fn::Join `{glob}` with values known only at deploy time"))
+        unknown(&format!(
+            "Fn::Join `{glob}` with values known only at deploy time"
+        ))
     }
 
     fn split(&self, arg: &Node) -> Value {
@@ -404,7 +431,10 @@ impl<'a> Evaluator<'a> {
             // A fourth item is the `DefaultValue` option of the language extensions.
             None => match items.get(3).and_then(|d| d.get("DefaultValue")) {
                 Some(default) => self.eval(default),
-                None => unknown(&format!("Fn::FindInMap {}.{}.{} not in the mappings", texts[0], texts[1], texts[2])),
+                None => unknown(&format!(
+                    "Fn::FindInMap {}.{}.{} not in the mappings",
+                    texts[0], texts[1], texts[2]
+                )),
             },
         }
     }
@@ -515,11 +545,9 @@ pub struct Parameter {
 impl Parameter {
     pub fn value(&self, name: &str) -> Value {
         match &self.value {
-            Some(v) if self.list => Value::List(
-                v.split(',')
-                    .map(|s| Value::Str(s.trim().to_string()))
-                    .collect(),
-            ),
+            Some(v) if self.list => {
+                Value::List(v.split(',').map(|s| Value::Str(s.trim().to_string())).collect())
+            }
             Some(v) => Value::Str(v.clone()),
             None => Value::Unknown(Unresolved::Parameter(name.to_string())),
         }

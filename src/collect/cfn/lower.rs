@@ -25,7 +25,10 @@ struct Res<'a> {
 
 impl Res<'_> {
     fn id(&self) -> String {
-        resource_id(&ResRef { file: self.eval.file, logical: self.key.name.clone() })
+        resource_id(&ResRef {
+            file: self.eval.file,
+            logical: self.key.name.clone(),
+        })
     }
     fn name(&self) -> String {
         self.key.name.clone()
@@ -42,7 +45,9 @@ impl Res<'_> {
     }
     /// The evaluated property; `None` when absent (or `AWS::NoValue`).
     fn value(&self, prop: &str) -> Option<Value> {
-        self.node(prop).map(|n| self.eval.eval(n)).filter(|v| *v != Value::NoValue)
+        self.node(prop)
+            .map(|n| self.eval.eval(n))
+            .filter(|v| *v != Value::NoValue)
     }
     fn text(&self, prop: &str) -> Option<String> {
         self.value(prop).and_then(|v| v.as_text().map(str::to_string))
@@ -64,9 +69,14 @@ pub fn link(value: &Value) -> Link {
         Value::Choice(options) => {
             let links: Vec<Link> = options.iter().map(link).collect();
             if links.windows(2).all(|w| w[0] == w[1]) {
-                links.into_iter().next().unwrap_or(Link::Unknown(Unresolved::Other("empty choice".into())))
+                links
+                    .into_iter()
+                    .next()
+                    .unwrap_or(Link::Unknown(Unresolved::Other("empty choice".into())))
             } else {
-                Link::Unknown(Unresolved::Other("a value chosen by a condition at deploy time".into()))
+                Link::Unknown(Unresolved::Other(
+                    "a value chosen by a condition at deploy time".into(),
+                ))
             }
         }
         _ => Link::Unknown(Unresolved::Other("a value that names no resource".into())),
@@ -91,7 +101,11 @@ pub fn lower(
     let mut deferred: Vec<Res> = Vec::new();
     for (file, template) in stacks.templates.iter().enumerate() {
         let eval = Evaluator::new(stacks, file, incomplete);
-        let resources = template.root.get("Resources").and_then(Node::as_map).unwrap_or_default();
+        let resources = template
+            .root
+            .get("Resources")
+            .and_then(Node::as_map)
+            .unwrap_or_default();
         for (key, resource) in resources {
             if let Some(condition) = resource.get("Condition").and_then(Node::as_scalar) {
                 if eval.condition(&condition) == Some(false) {
@@ -108,7 +122,10 @@ pub fn lower(
             let mut undecided_props = false;
             while let Some(("Fn::If", arg)) = props.and_then(Node::as_intrinsic) {
                 let branches = arg.as_seq().unwrap_or_default();
-                let decided = branches.first().and_then(Node::as_scalar).and_then(|c| eval.condition(&c));
+                let decided = branches
+                    .first()
+                    .and_then(Node::as_scalar)
+                    .and_then(|c| eval.condition(&c));
                 match (decided, branches) {
                     (Some(true), [_, yes, _]) => props = Some(yes),
                     (Some(false), [_, _, no]) => props = Some(no),
@@ -132,8 +149,12 @@ pub fn lower(
                     id: res.id(),
                     name: res.name(),
                     origin: res.origin(),
-                    vpc: res.link("VpcId").unwrap_or(Link::Unknown(Unresolved::Other("no VpcId".into()))),
-                    availability_zone: res.text("AvailabilityZone").or_else(|| res.text("AvailabilityZoneId")),
+                    vpc: res
+                        .link("VpcId")
+                        .unwrap_or(Link::Unknown(Unresolved::Other("no VpcId".into()))),
+                    availability_zone: res
+                        .text("AvailabilityZone")
+                        .or_else(|| res.text("AvailabilityZoneId")),
                     route_table: None,
                     network_acl: None,
                 }),
@@ -141,7 +162,9 @@ pub fn lower(
                     id: res.id(),
                     name: res.name(),
                     origin: res.origin(),
-                    vpc: res.link("VpcId").unwrap_or(Link::Unknown(Unresolved::Other("no VpcId".into()))),
+                    vpc: res
+                        .link("VpcId")
+                        .unwrap_or(Link::Unknown(Unresolved::Other("no VpcId".into()))),
                     main: false,
                     routes: Vec::new(),
                     unknown_routes: Vec::new(),
@@ -157,7 +180,9 @@ pub fn lower(
                     id: res.id(),
                     name: res.name(),
                     origin: res.origin(),
-                    vpc: res.link("VpcId").unwrap_or(Link::Unknown(Unresolved::Other("no VpcId".into()))),
+                    vpc: res
+                        .link("VpcId")
+                        .unwrap_or(Link::Unknown(Unresolved::Other("no VpcId".into()))),
                     entries: Vec::new(),
                 }),
                 "AWS::ElasticLoadBalancingV2::LoadBalancer" => lower_load_balancer(&mut inv, &res),
@@ -197,14 +222,20 @@ pub fn lower(
         match resource_type(stacks, res) {
             "AWS::EC2::Route" => lower_route(&mut inv, res),
             "AWS::EC2::SubnetRouteTableAssociation" => {
-                if let (Some(Link::Id(subnet)), Some(table)) = (res.link("SubnetId"), res.link("RouteTableId")) {
+                if let (Some(Link::Id(subnet)), Some(table)) =
+                    (res.link("SubnetId"), res.link("RouteTableId"))
+                {
                     if let Some(s) = inv.subnets.iter_mut().find(|s| s.id == subnet) {
-                        s.route_table = Some(Located { value: table, origin: res.origin() });
+                        s.route_table = Some(Located {
+                            value: table,
+                            origin: res.origin(),
+                        });
                     }
                 }
             }
             "AWS::EC2::SubnetNetworkAclAssociation" => {
-                if let (Some(Link::Id(subnet)), Some(acl)) = (res.link("SubnetId"), res.link("NetworkAclId")) {
+                if let (Some(Link::Id(subnet)), Some(acl)) = (res.link("SubnetId"), res.link("NetworkAclId"))
+                {
                     if let Some(s) = inv.subnets.iter_mut().find(|s| s.id == subnet) {
                         s.network_acl = Some(acl);
                     }
@@ -220,7 +251,10 @@ pub fn lower(
             "AWS::EC2::SecurityGroupIngress" => {
                 let group = res.link("GroupId").or_else(|| res.link("GroupName"));
                 if let Some(Link::Id(group)) = group {
-                    let rule = ingress_rule(&res.props.map(|p| res.eval.eval(p)).unwrap_or(Value::Null), res.origin());
+                    let rule = ingress_rule(
+                        &res.props.map(|p| res.eval.eval(p)).unwrap_or(Value::Null),
+                        res.origin(),
+                    );
                     if let Some(sg) = inv.security_groups.iter_mut().find(|g| g.id == group) {
                         match rule {
                             Some(rule) => sg.ingress.push(rule),
@@ -269,7 +303,10 @@ fn resource_type<'a>(stacks: &'a Stacks, res: &Res) -> &'a str {
 }
 
 fn lower_vpc(inv: &mut Inventory, res: &Res) {
-    inv.vpcs.push(Vpc { id: res.id(), origin: res.origin() });
+    inv.vpcs.push(Vpc {
+        id: res.id(),
+        origin: res.origin(),
+    });
     // A VPC created by the template starts with a main route table holding only the local route.
     inv.route_tables.push(RouteTable {
         id: format!("{}#main-route-table", res.id()),
@@ -301,9 +338,10 @@ fn lower_route(inv: &mut Inventory, res: &Res) {
         .or_else(|| res.value("DestinationIpv6CidrBlock"))
         .or_else(|| res.value("DestinationPrefixListId"));
     let Some(destination) = destination.as_ref().and_then(Value::as_text) else {
-        table
-            .unknown_routes
-            .push(format!("route {} has a destination known only at deploy time", res.name()));
+        table.unknown_routes.push(format!(
+            "route {} has a destination known only at deploy time",
+            res.name()
+        ));
         return;
     };
     let target_of = |link: Link, make: fn(Link) -> RouteTarget| match link {
@@ -403,7 +441,9 @@ fn lower_acl_entry(inv: &mut Inventory, res: &Res) {
         rule_number: int_of(res.value("RuleNumber").as_ref()).unwrap_or(i32::MAX),
         egress: res.text("Egress").is_some_and(|e| e.eq_ignore_ascii_case("true")),
         protocol: res.text("Protocol").unwrap_or_else(|| "-1".into()),
-        allow: res.text("RuleAction").is_some_and(|a| a.eq_ignore_ascii_case("allow")),
+        allow: res
+            .text("RuleAction")
+            .is_some_and(|a| a.eq_ignore_ascii_case("allow")),
         cidr: res.text("CidrBlock").or_else(|| res.text("Ipv6CidrBlock")),
         from_port: int_of(range.as_ref().and_then(|r| r.get("From"))),
         to_port: int_of(range.as_ref().and_then(|r| r.get("To"))),
@@ -435,7 +475,10 @@ fn lower_load_balancer(inv: &mut Inventory, res: &Res) {
         let Some(value) = res.value(prop) else { continue };
         let origin = res.origin_of(prop);
         if let Value::Unknown(why) = &value {
-            subnets.push(Located { value: Link::Unknown(why.clone()), origin });
+            subnets.push(Located {
+                value: Link::Unknown(why.clone()),
+                origin,
+            });
             continue;
         }
         for item in value.items() {
@@ -449,7 +492,10 @@ fn lower_load_balancer(inv: &mut Inventory, res: &Res) {
             };
             let value = link(item);
             if !subnets.iter().any(|s: &Located<Link>| s.value == value) {
-                subnets.push(Located { value, origin: origin.clone() });
+                subnets.push(Located {
+                    value,
+                    origin: origin.clone(),
+                });
             }
         }
     }
@@ -477,7 +523,9 @@ fn lower_load_balancer(inv: &mut Inventory, res: &Res) {
             });
         }
     }
-    let dualstack = res.text("IpAddressType").is_some_and(|t| t.starts_with("dualstack"));
+    let dualstack = res
+        .text("IpAddressType")
+        .is_some_and(|t| t.starts_with("dualstack"));
     inv.load_balancers.push(LoadBalancer {
         id: res.id(),
         name: res.name(),
@@ -502,10 +550,16 @@ fn actions(value: Option<Value>) -> Vec<Action> {
             Some("redirect") => {
                 let config = a.get("RedirectConfig");
                 let field = |k: &str| config.and_then(|c| c.get(k)).and_then(text_of);
-                Action::Redirect { protocol: field("Protocol"), port: field("Port") }
+                Action::Redirect {
+                    protocol: field("Protocol"),
+                    port: field("Port"),
+                }
             }
             Some("fixed-response") => Action::FixedResponse {
-                status: a.get("FixedResponseConfig").and_then(|c| c.get("StatusCode")).and_then(text_of),
+                status: a
+                    .get("FixedResponseConfig")
+                    .and_then(|c| c.get("StatusCode"))
+                    .and_then(text_of),
             },
             Some(t) if t.starts_with("authenticate") => Action::Authenticate,
             Some(t) => Action::Unknown(t.to_string()),
@@ -515,13 +569,18 @@ fn actions(value: Option<Value>) -> Vec<Action> {
 }
 
 fn certificates(res: &Res) -> Vec<Located<Link>> {
-    let Some(value) = res.value("Certificates") else { return Vec::new() };
+    let Some(value) = res.value("Certificates") else {
+        return Vec::new();
+    };
     let origin = res.origin_of("Certificates");
     value
         .items()
         .into_iter()
         .filter_map(|c| c.get("CertificateArn"))
-        .map(|arn| Located { value: link(arn), origin: origin.clone() })
+        .map(|arn| Located {
+            value: link(arn),
+            origin: origin.clone(),
+        })
         .collect()
 }
 
@@ -540,7 +599,10 @@ fn lower_listener(inv: &mut Inventory, res: &Res) {
         return;
     }
     let ssl_policy = match res.value("SslPolicy") {
-        None => Some(Located { value: None, origin: res.origin() }),
+        None => Some(Located {
+            value: None,
+            origin: res.origin(),
+        }),
         Some(v) => v.as_text().map(|name| Located {
             value: Some(name.to_string()),
             origin: res.origin_of("SslPolicy"),
@@ -567,14 +629,21 @@ fn lower_rule(inv: &mut Inventory, res: &Res) {
     if let Some(conditions) = res.value("Conditions") {
         let origin = res.origin_of("Conditions");
         for c in conditions.items() {
-            let is_host = c.get("Field").and_then(Value::as_text) == Some("host-header") || c.get("HostHeaderConfig").is_some();
+            let is_host = c.get("Field").and_then(Value::as_text) == Some("host-header")
+                || c.get("HostHeaderConfig").is_some();
             if !is_host {
                 continue;
             }
-            let values = c.get("HostHeaderConfig").and_then(|h| h.get("Values")).or_else(|| c.get("Values"));
+            let values = c
+                .get("HostHeaderConfig")
+                .and_then(|h| h.get("Values"))
+                .or_else(|| c.get("Values"));
             for v in values.map(Value::items).unwrap_or_default() {
                 if let Some(host) = v.as_text() {
-                    hosts.push(Located { value: host.to_string(), origin: origin.clone() });
+                    hosts.push(Located {
+                        value: host.to_string(),
+                        origin: origin.clone(),
+                    });
                 }
             }
         }
@@ -629,29 +698,53 @@ fn metadata_suppressions(
         message,
     };
     let mut out = Vec::new();
-    for (k, v) in meta.as_map().ok_or_else(|| error(meta, "`albaudit` metadata must be a mapping".into()))? {
+    for (k, v) in meta
+        .as_map()
+        .ok_or_else(|| error(meta, "`albaudit` metadata must be a mapping".into()))?
+    {
         if k.name != "ignore" {
-            return Err(error(v, format!("unknown key `{}` in albaudit metadata (expected `ignore`)", k.name)));
+            return Err(error(
+                v,
+                format!(
+                    "unknown key `{}` in albaudit metadata (expected `ignore`)",
+                    k.name
+                ),
+            ));
         }
         let items = v
             .as_seq()
             .ok_or_else(|| error(v, "`ignore` must be a list of {check, reason}".into()))?;
         for item in items {
-            let map = item
-                .as_map()
-                .ok_or_else(|| error(item, "each `ignore` entry must be a mapping with check and reason".into()))?;
+            let map = item.as_map().ok_or_else(|| {
+                error(
+                    item,
+                    "each `ignore` entry must be a mapping with check and reason".into(),
+                )
+            })?;
             for (k, _) in map {
                 if k.name != "check" && k.name != "reason" {
-                    return Err(error(item, format!("unknown key `{}` in an ignore entry (expected check, reason)", k.name)));
+                    return Err(error(
+                        item,
+                        format!(
+                            "unknown key `{}` in an ignore entry (expected check, reason)",
+                            k.name
+                        ),
+                    ));
                 }
             }
             let check = item.get("check").and_then(Node::as_scalar).unwrap_or_default();
             if crate::checks::find(&check).is_none() {
-                return Err(error(item, format!("unknown check `{check}` in an ignore entry (see `albaudit checks`)")));
+                return Err(error(
+                    item,
+                    format!("unknown check `{check}` in an ignore entry (see `albaudit checks`)"),
+                ));
             }
             let reason = item.get("reason").and_then(Node::as_scalar).unwrap_or_default();
             if reason.trim().is_empty() {
-                return Err(error(item, format!("the ignore entry for `{check}` needs a reason")));
+                return Err(error(
+                    item,
+                    format!("the ignore entry for `{check}` needs a reason"),
+                ));
             }
             out.push(TemplateSuppression {
                 file: file.clone(),

@@ -125,7 +125,12 @@ pub fn collect(sources: &[Source], settings: &Settings) -> Result<Collected, Tem
     let mut exports = Vec::new();
     for (file, template) in stacks.templates.iter().enumerate() {
         let eval = Evaluator::new(&stacks, file, &incomplete);
-        for (key, output) in template.root.get("Outputs").and_then(Node::as_map).unwrap_or_default() {
+        for (key, output) in template
+            .root
+            .get("Outputs")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
             if let Some(name) = output.get("Export").and_then(|e| e.get("Name")) {
                 exports.push(Export {
                     name: eval.glob(name),
@@ -139,7 +144,10 @@ pub fn collect(sources: &[Source], settings: &Settings) -> Result<Collected, Tem
     incomplete.borrow_mut().clear();
     let (mut inventory, suppressions) = lower::lower(&stacks, &incomplete)?;
     inventory.incomplete.extend(incomplete.into_inner());
-    Ok(Collected { inventory, suppressions })
+    Ok(Collected {
+        inventory,
+        suppressions,
+    })
 }
 
 fn load(source: &Source, settings: &Settings) -> Result<Template, TemplateError> {
@@ -150,7 +158,9 @@ fn load(source: &Source, settings: &Settings) -> Result<Template, TemplateError>
     };
     let root = parse::parse(&source.text).map_err(|e| error(e.pos, e.message))?;
     let resources = match root.get("Resources") {
-        Some(r) => r.as_map().ok_or_else(|| error(r.pos, "`Resources` is not a mapping".into()))?,
+        Some(r) => r
+            .as_map()
+            .ok_or_else(|| error(r.pos, "`Resources` is not a mapping".into()))?,
         None => {
             return Err(error(
                 root.pos,
@@ -183,6 +193,8 @@ fn same_file(a: &str, b: &str) -> bool {
 
 impl fmt::Debug for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Template").field("file", &self.file).finish_non_exhaustive()
+        f.debug_struct("Template")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
     }
 }

@@ -84,17 +84,11 @@ impl KeyIndex {
     /// The position of an earlier key `name` among `entries` (the mapping so far), if any.
     fn find(&mut self, entries: &[(Key, Node)], name: &str, pos: Pos) -> Option<Pos> {
         if entries.len() < Self::LINEAR {
-            return entries
-                .iter()
-                .find(|(k, _)| k.name == name)
-                .map(|(k, _)| k.pos);
+            return entries.iter().find(|(k, _)| k.name == name).map(|(k, _)| k.pos);
         }
-        let index = self.index.get_or_insert_with(|| {
-            entries
-                .iter()
-                .map(|(k, _)| (k.name.clone(), k.pos))
-                .collect()
-        });
+        let index = self
+            .index
+            .get_or_insert_with(|| entries.iter().map(|(k, _)| (k.name.clone(), k.pos)).collect());
         match index.get(name) {
             Some(first) => Some(*first),
             None => {

@@ -51,9 +51,7 @@ impl Reader<'_> {
             .iter()
             .filter(|&&b| b & 0xC0 != 0x80)
             .count();
-        self.col = self
-            .col
-            .saturating_add(u32::try_from(chars).unwrap_or(u32::MAX));
+        self.col = self.col.saturating_add(u32::try_from(chars).unwrap_or(u32::MAX));
         self.col_at = self.i;
         Pos {
             line: self.line,
@@ -211,9 +209,7 @@ impl Reader<'_> {
                     out.push(c);
                 }
                 Some(_) => {
-                    return Err(
-                        self.unexpected("a string character (control characters must be escaped)")
-                    );
+                    return Err(self.unexpected("a string character (control characters must be escaped)"));
                 }
                 None => return Err(self.err("unterminated string")),
             }

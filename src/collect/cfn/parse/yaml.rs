@@ -136,8 +136,7 @@ fn parse_once(text: &str, shifts: &Shifts) -> Result<Node, Failure> {
             Event::Alias(id) => b.alias(id, pos).map_err(fail)?,
             Event::Scalar(value, style, anchor, tag) => {
                 if at_root {
-                    root_event_empty =
-                        value.is_empty() && style == ScalarStyle::Plain && tag.is_none();
+                    root_event_empty = value.is_empty() && style == ScalarStyle::Plain && tag.is_none();
                 }
                 b.scalar(value, style, anchor, tag.as_deref(), pos)
                     .map_err(fail)?;
@@ -187,9 +186,7 @@ fn quoted_continuation_lines(text: &str, m: &Marker) -> Vec<usize> {
     let Some((at, quote)) = text[line_start..].char_indices().nth(m.col()) else {
         return Vec::new();
     };
-    let mut chars = text[line_start + at + quote.len_utf8()..]
-        .chars()
-        .peekable();
+    let mut chars = text[line_start + at + quote.len_utf8()..].chars().peekable();
     let (mut line, mut lines) = (m.line(), Vec::new());
     while let Some(mut c) = chars.next() {
         if c == '\\' && quote == '"' {
@@ -283,13 +280,7 @@ impl Builder {
         )
     }
 
-    fn open(
-        &mut self,
-        pos: Pos,
-        anchor: usize,
-        tag: Option<&Tag>,
-        body: Body,
-    ) -> Result<(), ParseError> {
+    fn open(&mut self, pos: Pos, anchor: usize, tag: Option<&Tag>, body: Body) -> Result<(), ParseError> {
         if self.wants_key() {
             return Err(ParseError::new(
                 pos,
@@ -404,12 +395,7 @@ impl Builder {
     }
 
     /// Records a finished node under its anchor, then hands it to its parent.
-    fn finish(
-        &mut self,
-        node: Node,
-        anchor: usize,
-        created_before: usize,
-    ) -> Result<(), ParseError> {
+    fn finish(&mut self, node: Node, anchor: usize, created_before: usize) -> Result<(), ParseError> {
         if anchor > 0 {
             self.anchors
                 .insert(anchor, (node.clone(), self.created - created_before));
@@ -442,10 +428,7 @@ impl Builder {
                     if let Some(first) = keys.find(entries, &name, node.pos) {
                         return Err(ParseError::duplicate_key(node.pos, &name, first));
                     }
-                    *key = Some(Key {
-                        name,
-                        pos: node.pos,
-                    });
+                    *key = Some(Key { name, pos: node.pos });
                 }
             },
         }
@@ -500,8 +483,7 @@ fn is_number(t: &str) -> bool {
     let mantissa_ok = match mantissa.split_once('.') {
         None => digits(mantissa, 10),
         Some((int, frac)) => {
-            (digits(int, 10) && (frac.is_empty() || digits(frac, 10)))
-                || (int.is_empty() && digits(frac, 10))
+            (digits(int, 10) && (frac.is_empty() || digits(frac, 10))) || (int.is_empty() && digits(frac, 10))
         }
     };
     let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e), 10));
