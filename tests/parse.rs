@@ -489,6 +489,23 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 }
 
 #[test]
+fn nested_anchors_over_a_large_list_are_refused() {
+    // Each anchor keeps a copy of its node: 200 nested anchors over 10_000 items would copy
+    // two million nodes.
+    let mut text = String::from("a: ");
+    for i in 0..200 {
+        text.push_str(&format!("&a{i} ["));
+    }
+    text.push_str(&"1,".repeat(10_000));
+    text.push_str(&"]".repeat(200));
+    let e = fails_fast(
+        &text,
+        "anchored nodes exceed 500000 nodes in total (nested anchors?)",
+    );
+    assert_eq!(e.pos.line, 1);
+}
+
+#[test]
 fn deep_nesting_is_an_error_where_the_limit_is_crossed() {
     // saphyr itself stops flow collections at 255 levels.
     let e = fails_fast(&"[".repeat(100_000), "nesting deeper than 255 flow levels");

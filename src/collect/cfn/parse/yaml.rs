@@ -17,6 +17,10 @@ use crate::model::Pos;
 /// The most nodes that alias expansion may create in one template.
 const ALIAS_BUDGET: usize = 100_000;
 
+/// The most nodes that may be kept as copies of anchored nodes. Each anchor keeps a copy of its
+/// node, so anchors nested inside anchors would otherwise copy the same text many times over.
+const ANCHOR_BUDGET: usize = 500_000;
+
 /// Short-form tags and the long-form key each one stands for.
 const INTRINSICS: &[(&str, &str)] = &[
     ("Ref", "Ref"),
@@ -266,6 +270,8 @@ struct Builder {
     created: usize,
     /// Nodes created by alias expansion so far.
     expanded: usize,
+    /// Nodes kept as copies of anchored nodes so far.
+    anchored: usize,
 }
 
 impl Builder {
@@ -397,8 +403,17 @@ impl Builder {
     /// Records a finished node under its anchor, then hands it to its parent.
     fn finish(&mut self, node: Node, anchor: usize, created_before: usize) -> Result<(), ParseError> {
         if anchor > 0 {
-            self.anchors
-                .insert(anchor, (node.clone(), self.created - created_before));
+            let size = self.created - created_before;
+            self.anchored += size;
+            if self.anchored > ANCHOR_BUDGET {
+                return Err(ParseError::new(
+                    node.pos,
+                    format!(
+                        "anchored nodes exceed {ANCHOR_BUDGET} nodes in total (nested anchors?)"
+                    ),
+                ));
+            }
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         self.deliver(node)
     }
