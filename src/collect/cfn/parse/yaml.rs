@@ -408,9 +408,7 @@ impl Builder {
             if self.anchored > ANCHOR_BUDGET {
                 return Err(ParseError::new(
                     node.pos,
-                    format!(
-                        "anchored nodes exceed {ANCHOR_BUDGET} nodes in total (nested anchors?)"
-                    ),
+                    format!("anchored nodes exceed {ANCHOR_BUDGET} nodes in total (nested anchors?)"),
                 ));
             }
             self.anchors.insert(anchor, (node.clone(), size));
