@@ -5,4 +5,5 @@ pub mod checks;
 pub mod collect;
 pub mod finding;
 pub mod model;
+pub mod probe;
 pub mod report;
