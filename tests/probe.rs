@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use albaudit::probe::{ProbeOptions, Target, is_healthy, probe_all};
 use assert_cmd::cargo::CommandCargoExt;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -385,7 +386,13 @@ fn certificate_problems_are_named() {
 #[test]
 fn legacy_versions_against_openssl_and_nginx() {
     let pki = Pki::new();
-    let ips = ["127.0.0.21", "127.0.0.22", "127.0.0.23"];
+    let ips = [
+        "127.0.0.21",
+        "127.0.0.22",
+        "127.0.0.23",
+        "127.0.0.24",
+        "127.0.0.25",
+    ];
     let port = free_port(&ips);
     let at = |i: usize| SocketAddr::new(ip(ips[i]), port);
     let (cert, key) = pki.leaf_files("svc.test");
@@ -394,6 +401,22 @@ fn legacy_versions_against_openssl_and_nginx() {
     let _all = openssl_server(at(0), &cert, &key, dir, &legacy);
     let _tls13 = openssl_server(at(1), &cert, &key, dir, &["-tls1_3"]);
     let _nginx = nginx_server(at(2), &cert, &key, dir);
+    // TLS 1.0 only: rustls cannot negotiate, which is not the server refusing TLS.
+    let _tls10 = openssl_server(
+        at(3),
+        &cert,
+        &key,
+        dir,
+        &["-cipher", "DEFAULT@SECLEVEL=0", "-tls1"],
+    );
+    // TLS 1.2 with a cipher rustls does not offer: the server refuses with an alert.
+    let _cbc = openssl_server(
+        at(4),
+        &cert,
+        &key,
+        dir,
+        &["-tls1_2", "-cipher", "AES128-SHA"],
+    );
 
     let target = format!("svc.test:{port}");
     let resolve = format!("svc.test={}", ips.join(","));
@@ -421,6 +444,71 @@ fn legacy_versions_against_openssl_and_nginx() {
             "{v}: {only13:#}"
         );
     }
+    let tls10 = report(&reports, ips[3]);
+    assert_eq!(tls10["class"], "legacy TLS only", "{tls10:#}");
+    assert_eq!(
+        tls10["versions"]["TLSv1.0"]["status"], "accepted",
+        "{tls10:#}"
+    );
+    assert_eq!(
+        tls10["versions"]["TLSv1.1"]["status"], "downgraded",
+        "{tls10:#}"
+    );
+    assert_eq!(tls10["versions"]["TLSv1.1"]["to"], "TLSv1.0", "{tls10:#}");
+    let cbc = report(&reports, ips[4]);
+    assert_eq!(cbc["class"], "alert handshake_failure", "{cbc:#}");
+    assert_eq!(cbc["versions"]["TLSv1.0"]["status"], "rejected", "{cbc:#}");
+}
+
+#[test]
+fn port_80_redirect_is_checked() {
+    let pki = Pki::new();
+    let ips = ["127.0.0.41", "127.0.0.42"];
+    let tls_port = free_port(&ips);
+    let http_port = free_port(&ips);
+    let leaf = pki.leaf("svc.test", 2020, 2090, true);
+    for a in ips {
+        rustls_server(SocketAddr::new(ip(a), tls_port), &leaf);
+    }
+    tcp_server(SocketAddr::new(ip(ips[0]), http_port), |mut s| {
+        let mut buf = [0u8; 1024];
+        let n = s.read(&mut buf).unwrap_or(0);
+        let host = String::from_utf8_lossy(&buf[..n])
+            .lines()
+            .find_map(|l| l.strip_prefix("Host: ").map(str::to_string))
+            .unwrap_or_default();
+        let reply = format!("HTTP/1.1 301 Moved Permanently\r\nLocation: https://{host}/\r\n\r\n");
+        let _ = s.write_all(reply.as_bytes());
+    });
+    tcp_server(SocketAddr::new(ip(ips[1]), http_port), |mut s| {
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    let targets: Vec<Target> = ips
+        .iter()
+        .map(|a| Target {
+            ip: ip(a),
+            port: tls_port,
+            sni: Some("svc.test".into()),
+        })
+        .collect();
+    let opts = ProbeOptions {
+        connect_timeout: Duration::from_secs(2),
+        io_timeout: Duration::from_secs(2),
+        ca_file: Some(pki.dir.path().join("root.pem")),
+        concurrency: 8,
+        http_redirect_port: Some(http_port),
+    };
+    let reports = probe_all(&targets, &opts).unwrap();
+    assert!(reports.iter().all(is_healthy), "{reports:#?}");
+    let redirected = reports[0].redirect.as_ref().unwrap();
+    assert_eq!(redirected.status, Some(301));
+    assert_eq!(redirected.location.as_deref(), Some("https://svc.test/"));
+    assert!(redirected.to_https);
+    let served = reports[1].redirect.as_ref().unwrap();
+    assert_eq!(served.status, Some(200));
+    assert!(!served.to_https);
 }
 
 #[test]
@@ -432,6 +520,7 @@ fn tcp_and_protocol_failures_are_named() {
         "127.0.0.34",
         "127.0.0.35",
         "127.0.0.36",
+        "127.0.0.37",
     ];
     let port = free_port(&ips);
     let at = |i: usize| SocketAddr::new(ip(ips[i]), port);
@@ -473,6 +562,19 @@ fn tcp_and_protocol_failures_are_named() {
         });
     });
 
+    // Answers every ClientHello with a TLS 1.0 ServerHello, as pre-1.1.1 servers did: rustls
+    // cannot negotiate, yet the server did not refuse.
+    tcp_server(at(6), |mut s| {
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf);
+        let mut hello = vec![2, 0, 0, 40, 3, 1];
+        hello.extend_from_slice(&[0x5a; 32]);
+        hello.extend_from_slice(&[0, 0xc0, 0x13, 0, 0, 0]);
+        let mut record = vec![22, 3, 1, 0, hello.len() as u8];
+        record.extend_from_slice(&hello);
+        let _ = s.write_all(&record);
+        std::thread::sleep(Duration::from_millis(200));
+    });
     let args: Vec<String> = ips
         .iter()
         .flat_map(|a| ["--ip".to_string(), a.to_string()])
@@ -500,6 +602,28 @@ fn tcp_and_protocol_failures_are_named() {
     assert_eq!(class(&reports, ips[3]), "connect timeout");
     assert_eq!(class(&reports, ips[4]), "refused");
     assert_eq!(class(&reports, ips[5]), "reset");
+    let old_tls = report(&reports, ips[6]);
+    assert_eq!(
+        old_tls["tls"]["status"], "client-incompatible",
+        "{old_tls:#}"
+    );
+    assert_eq!(old_tls["class"], "legacy TLS only", "{old_tls:#}");
+    assert_eq!(
+        old_tls["versions"]["TLSv1.0"]["status"], "accepted",
+        "{old_tls:#}"
+    );
+    assert_eq!(
+        old_tls["versions"]["TLSv1.0"]["cipher"],
+        "ECDHE-RSA-AES128-SHA"
+    );
+    assert_eq!(
+        old_tls["versions"]["TLSv1.1"]["status"], "downgraded",
+        "{old_tls:#}"
+    );
+    assert_eq!(
+        old_tls["versions"]["TLSv1.2"]["status"], "downgraded",
+        "{old_tls:#}"
+    );
     assert!(took < Duration::from_secs(3), "took {took:?}");
 }
 

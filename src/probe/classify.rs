@@ -233,8 +233,15 @@ pub fn class_of(
         TcpOutcome::Timeout => return "connect timeout".into(),
         TcpOutcome::Error { reason } => return format!("connect error: {reason}"),
     }
+    let legacy = versions.map(Versions::legacy_accepted).unwrap_or_default();
     match tls {
         None | Some(TlsOutcome::Established { .. }) => {}
+        // The server speaks TLS, only not a version rustls does: it did not refuse TLS.
+        Some(TlsOutcome::Alert { .. } | TlsOutcome::ClientIncompatible { .. })
+            if !legacy.is_empty() =>
+        {
+            return "legacy TLS only".into();
+        }
         Some(TlsOutcome::Alert { alert }) => return format!("alert {alert}"),
         Some(TlsOutcome::PlaintextReply { .. }) => return "plaintext reply".into(),
         Some(TlsOutcome::NoReply) => return "no reply".into(),
@@ -246,7 +253,7 @@ pub fn class_of(
     if let Some(c) = cert.filter(|c| c.status != CertStatus::Valid) {
         return c.status.words().into();
     }
-    if versions.is_some_and(|v| !v.legacy_accepted().is_empty()) {
+    if !legacy.is_empty() {
         return "legacy TLS accepted".into();
     }
     "healthy".into()

@@ -85,7 +85,9 @@ pub struct IpReport {
     /// One plain-words verdict: "healthy", "connect timeout", "refused", "reset",
     /// "plaintext reply", "no reply", "closed", "alert handshake_failure", "not negotiable",
     /// "certificate expired", "certificate not yet valid", "hostname mismatch",
-    /// "incomplete chain", "unknown issuer", "legacy TLS accepted".
+    /// "incomplete chain", "unknown issuer", "legacy TLS accepted", "legacy TLS only" (the
+    /// main handshake failed but TLS 1.0/1.1 is accepted: rustls cannot speak what the server
+    /// speaks, which is not the server refusing TLS).
     pub class: String,
     pub healthy: bool,
     pub tcp: TcpOutcome,
