@@ -67,6 +67,10 @@ pub enum VersionOutcome {
     ClientIncompatible {
         reason: String,
     },
+    /// This check's own TCP connection failed.
+    Tcp {
+        tcp: TcpOutcome,
+    },
     Error {
         reason: String,
     },
@@ -86,6 +90,7 @@ impl VersionOutcome {
             VersionOutcome::NoReply => "no reply".into(),
             VersionOutcome::NotTls => "not TLS".into(),
             VersionOutcome::ClientIncompatible { reason } => format!("not negotiable: {reason}"),
+            VersionOutcome::Tcp { tcp } => format!("no connection: {tcp:?}"),
             VersionOutcome::Error { reason } => format!("error: {reason}"),
         }
     }

@@ -183,18 +183,9 @@ pub async fn probe_version(
     connect_timeout: Duration,
     io_timeout: Duration,
 ) -> VersionOutcome {
-    let stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            return VersionOutcome::Error {
-                reason: format!("connect: {e}"),
-            };
-        }
-        Err(_) => {
-            return VersionOutcome::Error {
-                reason: "connect timeout".into(),
-            };
-        }
+    let stream = match super::tcp::connect(addr, connect_timeout).await {
+        (_, Some(s)) => s,
+        (tcp, None) => return VersionOutcome::Tcp { tcp },
     };
     match tokio::time::timeout(io_timeout, exchange(stream, version, sni)).await {
         Ok(outcome) => outcome,

@@ -13,6 +13,8 @@ pub async fn connect(addr: SocketAddr, timeout: Duration) -> (TcpOutcome, Option
     let start = Instant::now();
     match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => {
+            // Handshake flights are small writes: do not let Nagle hold them back.
+            let _ = stream.set_nodelay(true);
             let ms = start.elapsed().as_secs_f64() * 1000.0;
             (TcpOutcome::Connected { ms }, Some(stream))
         }

@@ -143,18 +143,9 @@ impl TlsClient {
         } else {
             &self.only12
         };
-        let stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                return VersionOutcome::Error {
-                    reason: format!("connect: {e}"),
-                };
-            }
-            Err(_) => {
-                return VersionOutcome::Error {
-                    reason: "connect timeout".into(),
-                };
-            }
+        let stream = match super::tcp::connect(addr, connect_timeout).await {
+            (_, Some(s)) => s,
+            (tcp, None) => return VersionOutcome::Tcp { tcp },
         };
         let mut stream = Recorded::new(stream);
         let attempt = TlsConnector::from(config.clone()).connect(name.clone(), &mut stream);
