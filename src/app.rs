@@ -30,6 +30,11 @@ pub struct UsageError(pub String);
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Some(Command::Lint(args)) => lint(&args),
+        Some(Command::Probe(args)) => match crate::probe::cmd::run(&args)? {
+            0 => Ok(Exit::Clean),
+            1 => Ok(Exit::Findings),
+            _ => Ok(Exit::Usage),
+        },
         Some(Command::Checks) => {
             list_checks();
             Ok(Exit::Clean)

@@ -28,6 +28,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Lint CloudFormation templates, resolving Fn::ImportValue across the files given.
     Lint(LintArgs),
+    /// Per-IP TCP/TLS handshake report for any endpoint: every A/AAAA record, each IP apart.
+    Probe(crate::probe::cmd::ProbeArgs),
     /// List the checks: id, severity, modes.
     Checks,
     /// Print a check's documentation.

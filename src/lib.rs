@@ -11,4 +11,5 @@ pub mod collect;
 pub mod finding;
 pub mod model;
 pub mod policy;
+pub mod probe;
 pub mod report;
