@@ -104,14 +104,80 @@ fn lint(args: &LintArgs) -> anyhow::Result<Exit> {
         stack_names: args.stacks.clone(),
     };
     let collected = cfn::collect(&sources, &settings).map_err(|e| UsageError(e.to_string()))?;
-    let findings = run_checks(&collected.inventory, &policy, &args.report.domains, Mode::Lint);
+    let mut inventory = collected.inventory;
+    let mut findings = run_checks(&inventory, &policy, &args.report.domains, Mode::Lint);
+    if !args.probe_hosts.is_empty() {
+        confirm(
+            &mut inventory,
+            &policy,
+            &mut findings,
+            &args.probe,
+            &args.probe_hosts,
+        )?;
+    }
     let findings = apply_suppressions(findings, &policy, &collected.suppressions);
-    finish(&args.report, &policy, findings, &collected.inventory)
+    finish(&args.report, &policy, findings, &inventory)
 }
 
 fn live(args: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
     let _ = args;
     Err(UsageError("the live audit is not built into this binary yet; use `albaudit lint`".into()).into())
+}
+
+/// Probes the load balancers' nodes, confirms or refutes findings, and adds the probe-only
+/// findings. Addresses that cannot be resolved make the audit incomplete.
+pub fn confirm(
+    inventory: &mut Inventory,
+    policy: &Policy,
+    findings: &mut Vec<Finding>,
+    flags: &crate::cli::ProbeFlags,
+    hosts: &[String],
+) -> anyhow::Result<()> {
+    use crate::probe::{self, confirm as c};
+    let mut resolver = probe::StaticResolver::new(probe::SystemResolver);
+    for entry in &flags.resolve {
+        resolver.add_entry(entry).map_err(|e| UsageError(e.to_string()))?;
+    }
+    let (nodes, notes) = c::nodes(inventory, &resolver, hosts);
+    for note in notes {
+        inventory.incomplete.push(crate::model::Incomplete {
+            scope: "probe: resolve".into(),
+            reason: note,
+        });
+    }
+    let timeout = std::time::Duration::from_millis(flags.probe_timeout);
+    let options = probe::ProbeOptions {
+        connect_timeout: timeout,
+        io_timeout: timeout,
+        ca_file: flags.ca_file.clone(),
+        ..probe::ProbeOptions::default()
+    };
+    let evidence = c::probe(inventory, &nodes, hosts, &options).map_err(|e| UsageError(e.to_string()))?;
+    c::confirm(inventory, findings, &evidence);
+    for pf in c::probe_findings(inventory, &evidence) {
+        let config = policy.check(pf.check);
+        if !config.enabled {
+            continue;
+        }
+        let lb = &inventory.load_balancers[pf.load_balancer];
+        let mut f = finding(
+            pf.check,
+            config.severity,
+            Emitted {
+                resource: pf.resource,
+                load_balancer: Some(lb.name.clone()),
+                message: pf.message,
+                origin: lb.origin.clone(),
+                severity: None,
+            },
+        );
+        f.confirmation = Confirmation {
+            status: crate::finding::ConfirmationStatus::Confirmed,
+            evidence: pf.evidence,
+        };
+        findings.push(f);
+    }
+    Ok(())
 }
 
 /// Template files named on the command line, directories searched for *.yaml, *.yml, *.json

@@ -60,6 +60,20 @@ pub struct ReportArgs {
     pub domains: Vec<String>,
 }
 
+/// How findings are confirmed by live handshakes.
+#[derive(Debug, Args)]
+pub struct ProbeFlags {
+    /// Answer NAME with these addresses instead of asking DNS when probing (repeatable).
+    #[arg(long = "resolve", value_name = "NAME=IP,IP")]
+    pub resolve: Vec<String>,
+    /// Connect and I/O timeout of each probe step, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub probe_timeout: u64,
+    /// PEM file of extra trusted CA certificates for the probes.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// AWS region to audit (repeatable; `all` for every enabled region). Default: AWS_REGION.
@@ -74,6 +88,8 @@ pub struct AuditArgs {
     /// Skip the live per-IP handshakes that confirm findings.
     #[arg(long)]
     pub no_probe: bool,
+    #[command(flatten)]
+    pub probe: ProbeFlags,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -91,6 +107,12 @@ pub struct LintArgs {
     /// (repeatable).
     #[arg(long = "stack", value_name = "NAME=FILE", value_parser = parse_pair)]
     pub stacks: Vec<(String, String)>,
+    /// Confirm findings by probing this deployed host (every address it resolves to); without it
+    /// lint makes no network connection (repeatable).
+    #[arg(long = "probe-host", value_name = "NAME")]
+    pub probe_hosts: Vec<String>,
+    #[command(flatten)]
+    pub probe: ProbeFlags,
     #[command(flatten)]
     pub report: ReportArgs,
 }

@@ -7,6 +7,7 @@
 
 pub mod classify;
 pub mod cmd;
+pub mod confirm;
 pub mod http;
 pub mod legacy;
 pub mod resolve;
