@@ -358,9 +358,22 @@ mod tests {
     }
 
     #[test]
-    fn shipped_policies_are_valid() {
+    fn shipped_policies_are_valid_and_name_real_tls_policies() {
         parse_policy("policies/default.yaml", DEFAULT).unwrap();
-        parse_policy("policies/strict.yaml", STRICT).unwrap();
+        let strict = parse_policy("policies/strict.yaml", STRICT).unwrap();
+        assert_eq!(strict.fail_on, Some(Severity::Medium));
+        let meta = &crate::checks::find("listener-weak-tls-policy").unwrap().meta();
+        let allowed = strict
+            .check(meta.id)
+            .options
+            .string_list(meta, "allowed_policies");
+        assert!(allowed.len() >= 5);
+        for name in allowed {
+            assert!(
+                crate::checks::tls_policies::lookup(&name).is_some(),
+                "{name} is not an ELB policy"
+            );
+        }
     }
 
     #[test]
