@@ -119,9 +119,68 @@ fn lint(args: &LintArgs) -> anyhow::Result<Exit> {
     finish(&args.report, &policy, findings, &inventory)
 }
 
+#[cfg(feature = "live")]
 fn live(args: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
-    let _ = args;
-    Err(UsageError("the live audit is not built into this binary yet; use `albaudit lint`".into()).into())
+    use crate::collect::aws;
+    let policy = load_policy(&args.report)?;
+    let regions = if args.regions.is_empty() {
+        let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|v| std::env::var(v).ok());
+        vec![from_env.ok_or_else(|| {
+            UsageError("no region: pass --region REGION (or `--region all`), or set AWS_REGION".into())
+        })?]
+    } else {
+        args.regions.clone()
+    };
+    let progress = Progress::new(args.report.format);
+    progress.say(&format!("collecting {}", regions.join(", ")));
+    let options = aws::LiveOptions {
+        regions,
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
+        max_attempts: None,
+    };
+    let mut inventory = aws::collect(&options).map_err(|e| UsageError(e.to_string()))?;
+    progress.say(&format!(
+        "{} load balancers, {} listeners; running checks",
+        inventory.load_balancers.len(),
+        inventory.listeners.len()
+    ));
+    let mut findings = run_checks(&inventory, &policy, &args.report.domains, Mode::Live);
+    if !args.no_probe && !inventory.load_balancers.is_empty() {
+        progress.say("probing every load balancer address");
+        confirm(&mut inventory, &policy, &mut findings, &args.probe, &[])?;
+    }
+    progress.clear();
+    let findings = apply_suppressions(findings, &policy, &[]);
+    finish(&args.report, &policy, findings, &inventory)
+}
+
+#[cfg(not(feature = "live"))]
+fn live(_: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
+    Err(UsageError(
+        "this albaudit was built without the live audit (--no-default-features); use `albaudit lint`".into(),
+    )
+    .into())
+}
+
+/// One-line progress on stderr, only when stderr is a terminal and the output is not JSON.
+struct Progress(bool);
+
+impl Progress {
+    fn new(format: report::Format) -> Progress {
+        use std::io::IsTerminal;
+        Progress(std::io::stderr().is_terminal() && format != report::Format::Json)
+    }
+    fn say(&self, what: &str) {
+        if self.0 {
+            eprint!("\r\x1b[2Kalbaudit: {what}...");
+        }
+    }
+    fn clear(&self) {
+        if self.0 {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 /// Probes the load balancers' nodes, confirms or refutes findings, and adds the probe-only

@@ -50,7 +50,12 @@ impl Origin {
     /// The same origin pointing at a more precise position (a property of the resource).
     pub fn at(&self, at: Option<Pos>) -> Origin {
         match (self, at) {
-            (Origin::Template { file, logical_id, .. }, Some(pos)) => Origin::Template {
+            (
+                Origin::Template {
+                    file, logical_id, ..
+                },
+                Some(pos),
+            ) => Origin::Template {
                 file: file.clone(),
                 logical_id: logical_id.clone(),
                 pos,
@@ -98,7 +103,10 @@ impl fmt::Display for Unresolved {
         match self {
             Unresolved::Parameter(name) => write!(f, "parameter {name}"),
             Unresolved::ImportMissing(name) => {
-                write!(f, "import {name}, which none of the given templates exports")
+                write!(
+                    f,
+                    "import {name}, which none of the given templates exports"
+                )
             }
             Unresolved::ImportAmbiguous(name, files) => {
                 write!(
@@ -335,6 +343,15 @@ pub struct DnsName {
     pub origin: Origin,
 }
 
+/// A TLS security policy as the API describes it (live mode: `DescribeSSLPolicies`), so a policy
+/// missing from the built-in table can still be judged by its protocols.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SslPolicy {
+    pub name: String,
+    /// `TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`, ...
+    pub protocols: Vec<String>,
+}
+
 /// Something the collector could not see; the audit is then incomplete and fails closed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Incomplete {
@@ -356,6 +373,8 @@ pub struct Inventory {
     pub network_acls: Vec<NetworkAcl>,
     pub network_interfaces: Vec<NetworkInterface>,
     pub dns_names: Vec<DnsName>,
+    /// TLS policies described by the API (live mode only; empty in lint mode).
+    pub ssl_policies: Vec<SslPolicy>,
     pub incomplete: Vec<Incomplete>,
 }
 
@@ -377,6 +396,9 @@ impl Inventory {
     }
     pub fn certificate(&self, id: &str) -> Option<&Certificate> {
         self.certificates.iter().find(|c| c.id == id)
+    }
+    pub fn ssl_policy(&self, name: &str) -> Option<&SslPolicy> {
+        self.ssl_policies.iter().find(|p| p.name == name)
     }
     pub fn load_balancer(&self, id: &str) -> Option<&LoadBalancer> {
         self.load_balancers.iter().find(|l| l.id == id)

@@ -1,0 +1,447 @@
+//! The live collector: fills the [`Inventory`] from the AWS API (ELBv2, EC2, ACM), so every check
+//! runs unchanged on a live account.
+//!
+//! Only failures before anything can be collected (no credentials, an unknown profile, no
+//! region) are errors. Every failed API call afterwards (access denied, throttling after retries,
+//! an unreachable endpoint, an unknown region, a malformed response) becomes an
+//! [`Incomplete`] entry naming the call, and collection goes on with what it can see.
+//!
+//! Calls are read-only (`Describe*`/`List*`), run concurrently under one limit, and are counted
+//! per operation ([`Calls`]) so that tests and benchmarks can check what was called and how often.
+
+/// Walks a paginator stream page by page under the session's concurrency limit, running `body`
+/// on each page. A failed page is recorded as a gap under `scope` and ends the walk.
+macro_rules! each_page {
+    ($session:expr, $scope:expr, $stream:expr, |$page:ident| $body:block) => {{
+        let mut stream = $stream;
+        loop {
+            match $session.call(stream.next()).await {
+                None => break,
+                Some(Ok($page)) => $body,
+                Some(Err(err)) => {
+                    $session.gap($scope, &err);
+                    break;
+                }
+            }
+        }
+    }};
+}
+
+mod acm;
+mod ec2;
+mod elbv2;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::{
+    ConfigBag, Intercept, ProvideCredentials, RuntimeComponents, SharedCredentialsProvider,
+};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use tokio::sync::Semaphore;
+
+use crate::model::{Incomplete, Inventory, Origin};
+
+/// What to audit and how to reach it.
+#[derive(Clone, Debug, Default)]
+pub struct LiveOptions {
+    /// Regions to audit; `"all"` means every region enabled for the account. Empty means the
+    /// region of the default chain (`AWS_REGION`, the profile).
+    pub regions: Vec<String>,
+    pub profile: Option<String>,
+    /// Overrides the endpoint of every service (an emulator); `AWS_ENDPOINT_URL` also works.
+    pub endpoint_url: Option<String>,
+    /// Attempts per call, retries included. Without it: adaptive retry with 6 attempts.
+    pub max_attempts: Option<u32>,
+}
+
+/// A failure before anything could be collected.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("no usable AWS credentials: {0}")]
+    Credentials(String),
+    #[error("no AWS region: pass --region or set AWS_REGION")]
+    NoRegion,
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(String),
+}
+
+/// Concurrent API calls at most, over all regions.
+const CONCURRENCY: usize = 8;
+
+/// Collects the inventory of every requested region. Blocking: it runs its own tokio runtime.
+pub fn collect(opts: &LiveOptions) -> Result<Inventory, LiveError> {
+    collect_counted(opts, PAGE_SIZE).map(|(inventory, _)| inventory)
+}
+
+/// Items per page for the paginated ELBv2 calls (the API maximum is 400).
+pub const PAGE_SIZE: i32 = 400;
+
+/// [`collect`] with a chosen page size, also returning the API calls it made.
+pub fn collect_counted(
+    opts: &LiveOptions,
+    page_size: i32,
+) -> Result<(Inventory, Calls), LiveError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Runtime(e.to_string()))?;
+    runtime.block_on(collect_async(opts, page_size))
+}
+
+async fn collect_async(
+    opts: &LiveOptions,
+    page_size: i32,
+) -> Result<(Inventory, Calls), LiveError> {
+    let calls = Calls::default();
+    let base = load_config(opts).await?;
+    let limit = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut inventory = Inventory::default();
+
+    let mut regions: Vec<String> = Vec::new();
+    for name in &opts.regions {
+        if name == "all" {
+            let home = Session::new(&base, None, page_size, &calls, &limit);
+            regions.extend(ec2::enabled_regions(&home).await);
+            inventory.incomplete.extend(home.into_gaps());
+        } else {
+            regions.push(name.clone());
+        }
+    }
+    if opts.regions.is_empty() {
+        match base.region() {
+            Some(region) => regions.push(region.to_string()),
+            None => return Err(LiveError::NoRegion),
+        }
+    }
+    let regions: BTreeSet<String> = regions.into_iter().collect();
+
+    let sessions: Vec<Session> = regions
+        .iter()
+        .map(|name| Session::new(&base, Some(name), page_size, &calls, &limit))
+        .collect();
+    let parts = futures_util::future::join_all(sessions.iter().map(collect_region)).await;
+    for (part, session) in parts.into_iter().zip(sessions) {
+        merge(&mut inventory, part);
+        inventory.incomplete.extend(session.into_gaps());
+    }
+    Ok((inventory, calls))
+}
+
+/// Loads the shared configuration and resolves credentials once, so that a missing or broken
+/// credential source is one clear error instead of a failure of every call.
+async fn load_config(opts: &LiveOptions) -> Result<SdkConfig, LiveError> {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let retry = match opts.max_attempts {
+        Some(n) => RetryConfig::standard().with_max_attempts(n.max(1)),
+        None => RetryConfig::adaptive().with_max_attempts(6),
+    };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(15))
+        .operation_attempt_timeout(Duration::from_secs(30))
+        .operation_timeout(Duration::from_secs(120))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https.clone())
+        .retry_config(retry)
+        .timeout_config(timeouts);
+    if let Some(profile) = &opts.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let mut config = loader.load().await;
+    if let Some(profile) = &opts.profile {
+        // An explicit profile wins over credentials in the environment, as in the AWS CLI (the
+        // default chain looks at the environment first).
+        let provider_config = ProviderConfig::default()
+            .with_http_client(https)
+            .with_behavior_version(Some(BehaviorVersion::latest()))
+            .with_region(config.region().cloned());
+        let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .configure(&provider_config)
+            .profile_name(profile)
+            .build();
+        config = config
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+    }
+    let provider = config
+        .credentials_provider()
+        .ok_or_else(|| LiveError::Credentials("no credential source is configured".to_string()))?;
+    let credentials = provider
+        .provide_credentials()
+        .await
+        .map_err(|e| LiveError::Credentials(chain(&e)))?;
+    // Hand the resolved credentials on, so the chain is not asked again by every client.
+    Ok(config
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build())
+}
+
+/// One region: its clients, the shared concurrency limit, and what could not be collected.
+pub(crate) struct Session {
+    pub region: String,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub acm: aws_sdk_acm::Client,
+    pub page_size: i32,
+    limit: Arc<Semaphore>,
+    gaps: Mutex<Vec<(String, String)>>,
+}
+
+impl Session {
+    fn new(
+        base: &SdkConfig,
+        region: Option<&str>,
+        page_size: i32,
+        calls: &Calls,
+        limit: &Arc<Semaphore>,
+    ) -> Self {
+        let mut builder = base.to_builder();
+        if let Some(region) = region {
+            builder = builder.region(Region::new(region.to_string()));
+        }
+        let config = builder.build();
+        // Without any region (only possible for `--region all`), ask us-east-1 for the list.
+        let region = config
+            .region()
+            .map_or_else(|| "us-east-1".to_string(), |r| r.to_string());
+        let config = config
+            .into_builder()
+            .region(Region::new(region.clone()))
+            .build();
+        Session {
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                aws_sdk_elasticloadbalancingv2::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            acm: aws_sdk_acm::Client::from_conf(
+                aws_sdk_acm::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            region,
+            page_size,
+            limit: limit.clone(),
+            gaps: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs one API request under the shared concurrency limit.
+    pub async fn call<T>(&self, request: impl Future<Output = T>) -> T {
+        let _permit = self.limit.acquire().await;
+        request.await
+    }
+
+    /// Records a failed call; `scope` is the IAM action (`ec2:DescribeRouteTables`).
+    pub fn gap<E>(&self, scope: &str, err: &SdkError<E, HttpResponse>)
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let reason = match err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                match (e.code(), e.message()) {
+                    (Some(code), Some(message)) => format!("{code}: {message}"),
+                    (Some(code), None) => code.to_string(),
+                    (None, message) => format!(
+                        "HTTP {}{}",
+                        service.raw().status().as_u16(),
+                        message.map(|m| format!(": {m}")).unwrap_or_default()
+                    ),
+                }
+            }
+            other => chain(other),
+        };
+        if let Ok(mut gaps) = self.gaps.lock() {
+            gaps.push((scope.to_string(), reason));
+        }
+    }
+
+    /// The origin of a fact read in this region.
+    pub fn origin(&self, arn: impl Into<String>) -> Origin {
+        Origin::Live {
+            arn: arn.into(),
+            region: self.region.clone(),
+        }
+    }
+
+    /// The ARN of an EC2 resource (`subnet/subnet-0abc`), for its origin.
+    pub fn ec2_arn(&self, owner: Option<&str>, resource: &str) -> String {
+        let partition = if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        format!(
+            "arn:{partition}:ec2:{}:{}:{resource}",
+            self.region,
+            owner.unwrap_or_default()
+        )
+    }
+
+    /// The failed calls, one entry per operation and error code, with a count of repeats.
+    fn into_gaps(self) -> Vec<Incomplete> {
+        let gaps = self.gaps.into_inner().unwrap_or_default();
+        let mut grouped: BTreeMap<(String, String), (String, usize)> = BTreeMap::new();
+        for (scope, reason) in gaps {
+            let code = reason.split(':').next().unwrap_or_default().to_string();
+            grouped
+                .entry((scope, code))
+                .and_modify(|(_, n)| *n += 1)
+                .or_insert((reason, 1));
+        }
+        grouped
+            .into_iter()
+            .map(|((scope, _), (reason, n))| {
+                let more = match n {
+                    1 => String::new(),
+                    n => format!(" ({} more calls failed the same way)", n - 1),
+                };
+                Incomplete {
+                    scope,
+                    reason: format!("{reason} (region {}){more}", self.region),
+                }
+            })
+            .collect()
+    }
+}
+
+/// An error and its sources, joined with ": " (the SDK's `Display` alone says only
+/// "dispatch failure").
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+async fn collect_region(session: &Session) -> Inventory {
+    let (mut balancers, policies, listed) = futures_util::future::join3(
+        elbv2::load_balancers(session),
+        elbv2::ssl_policies(session),
+        acm::list_certificates(session),
+    )
+    .await;
+    let wanted = ec2::Wanted::of(&balancers);
+    let (details, network) = futures_util::future::join(
+        elbv2::details(session, &mut balancers),
+        ec2::network(session, &wanted),
+    )
+    .await;
+    let arns: BTreeSet<&str> = details
+        .listeners
+        .iter()
+        .flat_map(|l| &l.certificates)
+        .filter_map(|c| c.value.id())
+        .collect();
+    let certificates = acm::describe_certificates(session, &arns, &listed).await;
+
+    let mut inventory = network;
+    inventory.load_balancers = balancers.into_iter().map(|b| b.model).collect();
+    inventory.listeners = details.listeners;
+    inventory.rules = details.rules;
+    inventory.certificates = certificates;
+    inventory.ssl_policies = policies;
+    inventory
+}
+
+fn merge(into: &mut Inventory, from: Inventory) {
+    into.load_balancers.extend(from.load_balancers);
+    into.listeners.extend(from.listeners);
+    into.rules.extend(from.rules);
+    into.certificates.extend(from.certificates);
+    into.vpcs.extend(from.vpcs);
+    into.subnets.extend(from.subnets);
+    into.route_tables.extend(from.route_tables);
+    into.internet_gateways.extend(from.internet_gateways);
+    into.security_groups.extend(from.security_groups);
+    into.network_acls.extend(from.network_acls);
+    into.network_interfaces.extend(from.network_interfaces);
+    into.dns_names.extend(from.dns_names);
+    into.incomplete.extend(from.incomplete);
+    for policy in from.ssl_policies {
+        if !into.ssl_policies.iter().any(|p| p.name == policy.name) {
+            into.ssl_policies.push(policy);
+        }
+    }
+}
+
+/// Counts API calls per IAM action (`ec2:DescribeSubnets`), one per operation executed
+/// (retries are not counted). Cloning shares the counts.
+#[derive(Clone, Debug, Default)]
+pub struct Calls(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl Calls {
+    /// Calls per action.
+    pub fn by_action(&self) -> BTreeMap<String, u64> {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_action().values().sum()
+    }
+}
+
+impl Intercept for Calls {
+    fn name(&self) -> &'static str {
+        "albaudit-call-counter"
+    }
+
+    // Not `read_before_execution`: client interceptors see that hook before the operation has
+    // stored its `Metadata`.
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(meta) = cfg.load::<Metadata>() {
+            let prefix = match meta.service() {
+                "EC2" => "ec2",
+                "ACM" => "acm",
+                "Elastic Load Balancing v2" => "elasticloadbalancing",
+                other => other,
+            };
+            if let Ok(mut counts) = self.0.lock() {
+                *counts
+                    .entry(format!("{prefix}:{}", meta.name()))
+                    .or_default() += 1;
+            }
+        }
+        Ok(())
+    }
+}
