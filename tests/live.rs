@@ -8,27 +8,8 @@ mod moto;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use albaudit::collect::aws::{self, LiveError, LiveOptions, PAGE_SIZE};
+use albaudit::collect::aws::{self, IAM_ACTIONS as ACTIONS, LiveError, LiveOptions, PAGE_SIZE};
 use albaudit::model::{Action, Inventory, Link, RouteTarget, Scheme};
-
-/// Every action the collector may call: the least-privilege IAM policy.
-const ACTIONS: &[&str] = &[
-    "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeLoadBalancerAttributes",
-    "elasticloadbalancing:DescribeListeners",
-    "elasticloadbalancing:DescribeListenerCertificates",
-    "elasticloadbalancing:DescribeRules",
-    "elasticloadbalancing:DescribeSSLPolicies",
-    "ec2:DescribeRegions",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeInternetGateways",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeNetworkInterfaces",
-    "acm:ListCertificates",
-    "acm:DescribeCertificate",
-];
 
 fn ids<'a>(links: impl IntoIterator<Item = &'a Link>) -> Vec<&'a str> {
     links.into_iter().filter_map(Link::id).collect()

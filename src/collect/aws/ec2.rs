@@ -245,10 +245,19 @@ fn route(r: &api::Route, origin: &crate::model::Origin) -> Route {
     } else {
         RouteTarget::Other("unknown target".to_string())
     };
-    // A blackhole route (its gateway deleted or detached) carries no traffic.
+    // A blackhole route (its target deleted or detached) carries no traffic.
     let target = match (r.state(), target) {
-        (Some(RouteState::Blackhole), RouteTarget::Local) => RouteTarget::Local,
-        (Some(RouteState::Blackhole), t) => RouteTarget::Other(format!("blackhole ({t:?})")),
+        (Some(RouteState::Blackhole), t) if t != RouteTarget::Local => {
+            let to = r
+                .gateway_id()
+                .or(r.egress_only_internet_gateway_id())
+                .or(r.nat_gateway_id())
+                .or(r.transit_gateway_id())
+                .or(r.vpc_peering_connection_id())
+                .or(r.network_interface_id())
+                .unwrap_or("a deleted target");
+            RouteTarget::Other(format!("blackhole (to {to})"))
+        }
         (_, t) => t,
     };
     Route {

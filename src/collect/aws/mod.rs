@@ -75,6 +75,26 @@ pub enum LiveError {
     Runtime(String),
 }
 
+/// Every API action the collector may call, as IAM names them: the least-privilege policy.
+/// All are read-only; `tests/live.rs` proves nothing else is called and that these suffice.
+pub const IAM_ACTIONS: &[&str] = &[
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeListenerCertificates",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeSSLPolicies",
+    "ec2:DescribeRegions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "acm:ListCertificates",
+    "acm:DescribeCertificate",
+];
+
 /// Concurrent API calls at most, over all regions.
 const CONCURRENCY: usize = 8;
 
