@@ -10,10 +10,7 @@ use std::time::Instant;
 use albaudit::collect::aws;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() {
         vec![10, 100, 500]
     } else {
@@ -27,20 +24,10 @@ fn main() {
         let moto = moto::start();
         moto.seed_many(n);
         let started = Instant::now();
-        let (inventory, calls) =
-            aws::collect_counted(&moto.options(), aws::PAGE_SIZE).expect("collect");
+        let (inventory, calls) = aws::collect_counted(&moto.options(), aws::PAGE_SIZE).expect("collect");
         let seconds = started.elapsed().as_secs_f64();
-        assert_eq!(
-            inventory.load_balancers.len(),
-            n,
-            "{:?}",
-            inventory.incomplete
-        );
-        assert!(
-            inventory.incomplete.is_empty(),
-            "{:?}",
-            inventory.incomplete
-        );
+        assert_eq!(inventory.load_balancers.len(), n, "{:?}", inventory.incomplete);
+        assert!(inventory.incomplete.is_empty(), "{:?}", inventory.incomplete);
         let total = calls.total();
         println!(
             "{n:>5} {seconds:>9.2} {total:>7} {:>10.2} {:>9}",

@@ -124,7 +124,9 @@ fn live(args: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
     use crate::collect::aws;
     let policy = load_policy(&args.report)?;
     let regions = if args.regions.is_empty() {
-        let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|v| std::env::var(v).ok());
+        let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok());
         vec![from_env.ok_or_else(|| {
             UsageError("no region: pass --region REGION (or `--region all`), or set AWS_REGION".into())
         })?]
@@ -136,7 +138,10 @@ fn live(args: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
     let options = aws::LiveOptions {
         regions,
         profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
+        endpoint_url: args
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
         max_attempts: None,
     };
     let mut inventory = aws::collect(&options).map_err(|e| UsageError(e.to_string()))?;
@@ -219,6 +224,7 @@ pub fn confirm(
             continue;
         }
         let lb = &inventory.load_balancers[pf.load_balancer];
+        let resource = pf.resource.clone();
         let mut f = finding(
             pf.check,
             config.severity,
@@ -230,6 +236,8 @@ pub fn confirm(
                 severity: None,
             },
         );
+        // A probe finding is about one node: its address names it, in both modes.
+        f.resource = resource;
         f.confirmation = Confirmation {
             status: crate::finding::ConfirmationStatus::Confirmed,
             evidence: pf.evidence,
@@ -371,10 +379,15 @@ pub fn run_checks(inventory: &Inventory, policy: &Policy, domains: &[String], mo
 }
 
 fn finding(check: &'static str, severity: Severity, e: Emitted) -> Finding {
+    // Live findings name their resource by ARN (the contract); the message keeps the name.
+    let resource = match &e.origin {
+        Origin::Live { arn, .. } => arn.clone(),
+        _ => e.resource,
+    };
     Finding {
         check,
         severity: e.severity.unwrap_or(severity),
-        resource: e.resource,
+        resource,
         load_balancer: e.load_balancer,
         message: e.message,
         origin: e.origin,

@@ -31,10 +31,7 @@ fn outage_scenario_is_collected_as_seeded() {
 
     // Load balancers.
     let lbs: BTreeSet<&str> = inv.load_balancers.iter().map(|l| l.id.as_str()).collect();
-    assert_eq!(
-        lbs,
-        BTreeSet::from([o.alb.as_str(), o.healthy_alb.as_str()])
-    );
+    assert_eq!(lbs, BTreeSet::from([o.alb.as_str(), o.healthy_alb.as_str()]));
     let lb = inv.load_balancer(&o.alb).unwrap();
     assert_eq!(lb.name, o.alb);
     assert_eq!(lb.scheme, Some(Scheme::InternetFacing));
@@ -109,21 +106,11 @@ fn outage_scenario_is_collected_as_seeded() {
     );
     let policy = https.ssl_policy.as_ref().map(|p| p.value.as_deref());
     assert_eq!(policy, Some(Some("ELBSecurityPolicy-2016-08")));
-    let certs: Vec<&str> = https
-        .certificates
-        .iter()
-        .filter_map(|c| c.value.id())
-        .collect();
-    assert_eq!(
-        certs,
-        vec![o.certificate.as_str(), o.sni_certificate.as_str()]
-    );
+    let certs: Vec<&str> = https.certificates.iter().filter_map(|c| c.value.id()).collect();
+    assert_eq!(certs, vec![o.certificate.as_str(), o.sni_certificate.as_str()]);
     assert_eq!(https.default_actions, vec![Action::Forward]);
     let http = listener(&inv, &o.http_listener);
-    assert!(
-        http.ssl_policy.is_none(),
-        "an HTTP listener has no TLS policy"
-    );
+    assert!(http.ssl_policy.is_none(), "an HTTP listener has no TLS policy");
     assert!(http.certificates.is_empty());
     assert_eq!(
         http.default_actions,
@@ -141,17 +128,10 @@ fn outage_scenario_is_collected_as_seeded() {
     assert_eq!(rule.listener.id(), Some(o.https_listener.as_str()));
     let hosts: Vec<&str> = rule.hosts.iter().map(|h| h.value.as_str()).collect();
     assert_eq!(hosts, vec!["api.test.jp"]);
-    assert_eq!(
-        inv.rules.len(),
-        1,
-        "default rules are not repeated as rules"
-    );
+    assert_eq!(inv.rules.len(), 1, "default rules are not repeated as rules");
 
     // Certificates, with expiry.
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
     let cert = inv.certificate(&o.certificate).unwrap();
     assert_eq!(cert.domain.as_deref(), Some("test.jp"));
     assert!(cert.alternative_names.contains(&"www.test.jp".to_string()));
@@ -191,22 +171,13 @@ fn outage_scenario_is_collected_as_seeded() {
     // two per ALB, one per listener and one per HTTPS listener.
     let by_action = calls.by_action();
     for action in by_action.keys() {
-        assert!(
-            ACTIONS.contains(&action.as_str()),
-            "unexpected call {action}"
-        );
+        assert!(ACTIONS.contains(&action.as_str()), "unexpected call {action}");
     }
     let count = |action: &str| by_action.get(action).copied().unwrap_or(0);
     assert_eq!(count("elasticloadbalancing:DescribeListeners"), 2);
-    assert_eq!(
-        count("elasticloadbalancing:DescribeLoadBalancerAttributes"),
-        2
-    );
+    assert_eq!(count("elasticloadbalancing:DescribeLoadBalancerAttributes"), 2);
     assert_eq!(count("elasticloadbalancing:DescribeRules"), 4);
-    assert_eq!(
-        count("elasticloadbalancing:DescribeListenerCertificates"),
-        2
-    );
+    assert_eq!(count("elasticloadbalancing:DescribeListenerCertificates"), 2);
     assert_eq!(count("acm:DescribeCertificate"), 2);
     assert_eq!(count("ec2:DescribeRouteTables"), 1);
     assert_eq!(count("ec2:DescribeNetworkInterfaces"), 1);

@@ -50,12 +50,7 @@ impl Origin {
     /// The same origin pointing at a more precise position (a property of the resource).
     pub fn at(&self, at: Option<Pos>) -> Origin {
         match (self, at) {
-            (
-                Origin::Template {
-                    file, logical_id, ..
-                },
-                Some(pos),
-            ) => Origin::Template {
+            (Origin::Template { file, logical_id, .. }, Some(pos)) => Origin::Template {
                 file: file.clone(),
                 logical_id: logical_id.clone(),
                 pos,
@@ -103,10 +98,7 @@ impl fmt::Display for Unresolved {
         match self {
             Unresolved::Parameter(name) => write!(f, "parameter {name}"),
             Unresolved::ImportMissing(name) => {
-                write!(
-                    f,
-                    "import {name}, which none of the given templates exports"
-                )
+                write!(f, "import {name}, which none of the given templates exports")
             }
             Unresolved::ImportAmbiguous(name, files) => {
                 write!(

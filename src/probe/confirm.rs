@@ -223,7 +223,7 @@ fn routing(inventory: &Inventory, f: &Finding, of_lb: &[&Evidence]) -> Option<Co
     let subnet_id = inventory
         .subnets
         .iter()
-        .find(|s| s.name == f.resource)
+        .find(|s| s.origin == f.origin)
         .map(|s| s.id.clone());
     let (inside, others): (Vec<&Evidence>, Vec<&Evidence>) = of_lb
         .iter()
@@ -264,7 +264,7 @@ fn weak_tls(inventory: &Inventory, f: &Finding, of_lb: &[&Evidence]) -> Option<C
     let port = inventory
         .listeners
         .iter()
-        .find(|l| l.name == f.resource)
+        .find(|l| l.name == f.resource || l.id == f.resource)
         .and_then(|l| l.port)?;
     let on_port: Vec<&&Evidence> = of_lb
         .iter()

@@ -86,14 +86,19 @@ impl Moto {
         serde_json::from_str(&self.seed(&["outage"])).expect("seed.py output")
     }
 
+    /// The outage with its listeners on other ports than 443 and 80 (for probe tests).
+    pub fn seed_outage_on(&self, https_port: u16, http_port: u16) -> Outage {
+        let (https, http) = (https_port.to_string(), http_port.to_string());
+        serde_json::from_str(&self.seed(&["outage", &https, &http])).expect("seed.py output")
+    }
+
     /// `n` healthy ALBs, each with an HTTPS and an HTTP listener; returns their ARNs.
     pub fn seed_many(&self, n: usize) -> Vec<String> {
         #[derive(Deserialize)]
         struct Many {
             albs: Vec<String>,
         }
-        let many: Many =
-            serde_json::from_str(&self.seed(&["many", &n.to_string()])).expect("seed.py output");
+        let many: Many = serde_json::from_str(&self.seed(&["many", &n.to_string()])).expect("seed.py output");
         many.albs
     }
 
@@ -140,9 +145,7 @@ impl Moto {
     /// A minimal HTTP/1.1 exchange; the whole answer, or `None` if the server is not up.
     fn request(&self, method: &str, path: &str, body: &str) -> Option<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
         write!(
             stream,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -214,6 +217,8 @@ fn tool_env() {
 /// listeners on ELBSecurityPolicy-TLS13-1-2-2021-06 and WAF fail-open off.
 #[derive(Debug, Deserialize)]
 pub struct Outage {
+    pub alb_dns: String,
+    pub healthy_dns: String,
     pub vpc: String,
     pub igw: String,
     pub public_route_table: String,

@@ -1,6 +1,6 @@
 """Seeds scenarios into a running moto server through boto3 and prints their ids as JSON.
 
-    python3 seed.py ENDPOINT outage
+    python3 seed.py ENDPOINT outage [HTTPS_PORT HTTP_PORT]
     python3 seed.py ENDPOINT many N                 # N healthy ALBs (pagination, benchmark)
     python3 seed.py ENDPOINT user NAME ACTION...    # an IAM user allowed only ACTION...; enforces IAM
 
@@ -19,6 +19,8 @@ from cryptography.x509.oid import NameOID
 
 ENDPOINT = sys.argv[1]
 REGION = "ap-northeast-1"
+# Listener ports; the probe tests move them off 443/80 to ports free on loopback.
+HTTPS_PORT, HTTP_PORT = 443, 80
 
 
 def client(service):
@@ -97,7 +99,7 @@ def web_group(vpc, name):
         GroupId=sg,
         IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-            for p in (80, 443)
+            for p in (HTTP_PORT, HTTPS_PORT)
         ],
     )
     return sg
@@ -114,7 +116,7 @@ def alb(name, subnets, sg, vpc, policy, cert, sni=None, waf_fail_open=False):
     https = elbv2.create_listener(
         LoadBalancerArn=lb,
         Protocol="HTTPS",
-        Port=443,
+        Port=HTTPS_PORT,
         SslPolicy=policy,
         Certificates=[{"CertificateArn": cert}],
         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
@@ -124,11 +126,11 @@ def alb(name, subnets, sg, vpc, policy, cert, sni=None, waf_fail_open=False):
     http = elbv2.create_listener(
         LoadBalancerArn=lb,
         Protocol="HTTP",
-        Port=80,
+        Port=HTTP_PORT,
         DefaultActions=[
             {
                 "Type": "redirect",
-                "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
+                "RedirectConfig": {"Protocol": "HTTPS", "Port": str(HTTPS_PORT), "StatusCode": "HTTP_301"},
             }
         ],
     )["Listeners"][0]["ListenerArn"]
@@ -177,7 +179,12 @@ def outage():
     healthy, healthy_https, healthy_http, _ = alb(
         "healthy", [c, d], sg, vpc, "ELBSecurityPolicy-TLS13-1-2-2021-06", cert
     )
+    dns = {
+        lb["LoadBalancerArn"]: lb["DNSName"]
+        for lb in elbv2.describe_load_balancers(LoadBalancerArns=[lb, healthy])["LoadBalancers"]
+    }
     return {
+        "alb_dns": dns[lb], "healthy_dns": dns[healthy],
         "vpc": vpc, "igw": igw, "public_route_table": public, "main_route_table": main,
         "subnet_a": a, "subnet_b": b, "subnet_c": c, "subnet_d": d, "security_group": sg,
         "certificate": cert, "sni_certificate": sni,
@@ -213,6 +220,8 @@ def user(name, actions):
 if __name__ == "__main__":
     scenario = sys.argv[2]
     if scenario == "outage":
+        if len(sys.argv) > 3:
+            HTTPS_PORT, HTTP_PORT = int(sys.argv[3]), int(sys.argv[4])
         out = outage()
     elif scenario == "many":
         out = many(int(sys.argv[3]))

@@ -53,11 +53,7 @@ pub(crate) async fn describe_certificates(
     found.into_iter().flatten().collect()
 }
 
-async fn describe(
-    s: &Session,
-    arn: &str,
-    listed: Option<&CertificateSummary>,
-) -> Option<Certificate> {
+async fn describe(s: &Session, arn: &str, listed: Option<&CertificateSummary>) -> Option<Certificate> {
     let request = s.acm.describe_certificate().certificate_arn(arn);
     match s.call(request.send()).await {
         Ok(out) => {

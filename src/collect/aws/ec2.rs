@@ -11,8 +11,8 @@ use futures_util::future::join_all;
 use super::Session;
 use super::elbv2::Balancer;
 use crate::model::{
-    AclEntry, IngressRule, InternetGateway, Inventory, Link, Located, NetworkAcl, NetworkInterface,
-    Route, RouteTable, RouteTarget, SecurityGroup, Subnet, Vpc,
+    AclEntry, IngressRule, InternetGateway, Inventory, Link, Located, NetworkAcl, NetworkInterface, Route,
+    RouteTable, RouteTarget, SecurityGroup, Subnet, Vpc,
 };
 
 /// Filter values per call (the EC2 limit is 200 values per filter).
@@ -188,8 +188,7 @@ async fn route_tables(s: &Session, vpcs: &BTreeSet<String>) -> Vec<(RouteTable, 
                     let (Some(id), Some(vpc)) = (table.route_table_id(), table.vpc_id()) else {
                         continue;
                     };
-                    let origin =
-                        s.origin(s.ec2_arn(table.owner_id(), &format!("route-table/{id}")));
+                    let origin = s.origin(s.ec2_arn(table.owner_id(), &format!("route-table/{id}")));
                     let associations = table.associations();
                     out.push((
                         RouteTable {
@@ -283,9 +282,7 @@ async fn internet_gateways(s: &Session, vpcs: &BTreeSet<String>) -> Vec<Internet
                     out.push(InternetGateway {
                         id: id.to_string(),
                         name: name_of(gateway.tags(), id),
-                        origin: s.origin(
-                            s.ec2_arn(gateway.owner_id(), &format!("internet-gateway/{id}")),
-                        ),
+                        origin: s.origin(s.ec2_arn(gateway.owner_id(), &format!("internet-gateway/{id}"))),
                         attachments: gateway
                             .attachments()
                             .iter()
@@ -337,8 +334,7 @@ async fn network_acls(s: &Session, vpcs: &BTreeSet<String>) -> Vec<(NetworkAcl, 
                         NetworkAcl {
                             id: id.to_string(),
                             name: name_of(acl.tags(), id),
-                            origin: s
-                                .origin(s.ec2_arn(acl.owner_id(), &format!("network-acl/{id}"))),
+                            origin: s.origin(s.ec2_arn(acl.owner_id(), &format!("network-acl/{id}"))),
                             vpc: Link::Id(vpc.to_string()),
                             entries,
                         },
@@ -365,8 +361,7 @@ async fn security_groups(s: &Session, ids: &BTreeSet<String>) -> Vec<SecurityGro
             |page| {
                 for group in page.security_groups() {
                     let Some(id) = group.group_id() else { continue };
-                    let origin =
-                        s.origin(s.ec2_arn(group.owner_id(), &format!("security-group/{id}")));
+                    let origin = s.origin(s.ec2_arn(group.owner_id(), &format!("security-group/{id}")));
                     out.push(SecurityGroup {
                         id: id.to_string(),
                         name: group.group_name().unwrap_or(id).to_string(),
@@ -409,17 +404,11 @@ fn ingress(p: &api::IpPermission, origin: &crate::model::Origin) -> Vec<IngressR
 }
 
 /// The ALBs' network interfaces, found by their description (`ELB app/NAME/ID`).
-async fn interfaces(
-    s: &Session,
-    by_description: &BTreeMap<String, String>,
-) -> Vec<NetworkInterface> {
+async fn interfaces(s: &Session, by_description: &BTreeMap<String, String>) -> Vec<NetworkInterface> {
     // The filter asks for `ELB?app/NAME/ID` (`?` matches one character): the same interfaces,
     // without a space in the request, which moto's signature check re-encodes differently from
     // the SDK. The exact description is matched below.
-    let patterns: Vec<String> = by_description
-        .keys()
-        .map(|d| d.replacen(' ', "?", 1))
-        .collect();
+    let patterns: Vec<String> = by_description.keys().map(|d| d.replacen(' ', "?", 1)).collect();
     let parts = join_all(
         filters("description", &patterns)
             .into_iter()
@@ -432,13 +421,11 @@ async fn interfaces(
                     request.into_paginator().send(),
                     |page| {
                         for eni in page.network_interfaces() {
-                            let (Some(id), Some(subnet)) =
-                                (eni.network_interface_id(), eni.subnet_id())
+                            let (Some(id), Some(subnet)) = (eni.network_interface_id(), eni.subnet_id())
                             else {
                                 continue;
                             };
-                            let Some(lb) = eni.description().and_then(|d| by_description.get(d))
-                            else {
+                            let Some(lb) = eni.description().and_then(|d| by_description.get(d)) else {
                                 continue;
                             };
                             out.push(NetworkInterface {
@@ -447,10 +434,7 @@ async fn interfaces(
                                 subnet: subnet.to_string(),
                                 availability_zone: eni.availability_zone().map(str::to_string),
                                 private_ip: eni.private_ip_address().map(str::to_string),
-                                public_ip: eni
-                                    .association()
-                                    .and_then(|a| a.public_ip())
-                                    .map(str::to_string),
+                                public_ip: eni.association().and_then(|a| a.public_ip()).map(str::to_string),
                             });
                         }
                     }

@@ -4,8 +4,7 @@
 //! (certificates).
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    self as api, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
-    ProtocolEnum,
+    self as api, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
 };
 use futures_util::future::join_all;
 
@@ -46,11 +45,7 @@ pub(crate) async fn load_balancers(s: &Session) -> Vec<Balancer> {
         "elasticloadbalancing:DescribeLoadBalancers",
         request.into_paginator().send(),
         |page| {
-            out.extend(
-                page.load_balancers()
-                    .iter()
-                    .filter_map(|lb| balancer(s, lb)),
-            );
+            out.extend(page.load_balancers().iter().filter_map(|lb| balancer(s, lb)));
         }
     );
     out
@@ -120,10 +115,7 @@ pub(crate) async fn details(s: &Session, balancers: &mut [Balancer]) -> Details 
 }
 
 async fn attributes(s: &Session, arn: &str) -> Vec<Attribute> {
-    let request = s
-        .elbv2
-        .describe_load_balancer_attributes()
-        .load_balancer_arn(arn);
+    let request = s.elbv2.describe_load_balancer_attributes().load_balancer_arn(arn);
     match s.call(request.send()).await {
         Ok(out) => out
             .attributes()
@@ -155,11 +147,7 @@ async fn listeners(s: &Session, lb_arn: &str) -> Details {
         "elasticloadbalancing:DescribeListeners",
         request.into_paginator().send(),
         |page| {
-            found.extend(
-                page.listeners()
-                    .iter()
-                    .filter_map(|l| listener(s, lb_arn, l)),
-            );
+            found.extend(page.listeners().iter().filter_map(|l| listener(s, lb_arn, l)));
         }
     );
     let parts = join_all(found.iter_mut().map(|l| async move {
@@ -303,14 +291,8 @@ fn action(a: &api::Action) -> Action {
     match a.r#type() {
         Some(ActionTypeEnum::Forward) => Action::Forward,
         Some(ActionTypeEnum::Redirect) => Action::Redirect {
-            protocol: a
-                .redirect_config()
-                .and_then(|r| r.protocol())
-                .map(str::to_string),
-            port: a
-                .redirect_config()
-                .and_then(|r| r.port())
-                .map(str::to_string),
+            protocol: a.redirect_config().and_then(|r| r.protocol()).map(str::to_string),
+            port: a.redirect_config().and_then(|r| r.port()).map(str::to_string),
         },
         Some(ActionTypeEnum::FixedResponse) => Action::FixedResponse {
             status: a
@@ -318,9 +300,7 @@ fn action(a: &api::Action) -> Action {
                 .and_then(|f| f.status_code())
                 .map(str::to_string),
         },
-        Some(ActionTypeEnum::AuthenticateCognito | ActionTypeEnum::AuthenticateOidc) => {
-            Action::Authenticate
-        }
+        Some(ActionTypeEnum::AuthenticateCognito | ActionTypeEnum::AuthenticateOidc) => Action::Authenticate,
         Some(other) => Action::Unknown(other.as_str().to_string()),
         None => Action::Unknown("no type".to_string()),
     }

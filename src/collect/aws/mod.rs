@@ -107,10 +107,7 @@ pub fn collect(opts: &LiveOptions) -> Result<Inventory, LiveError> {
 pub const PAGE_SIZE: i32 = 400;
 
 /// [`collect`] with a chosen page size, also returning the API calls it made.
-pub fn collect_counted(
-    opts: &LiveOptions,
-    page_size: i32,
-) -> Result<(Inventory, Calls), LiveError> {
+pub fn collect_counted(opts: &LiveOptions, page_size: i32) -> Result<(Inventory, Calls), LiveError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -119,10 +116,7 @@ pub fn collect_counted(
     runtime.block_on(collect_async(opts, page_size))
 }
 
-async fn collect_async(
-    opts: &LiveOptions,
-    page_size: i32,
-) -> Result<(Inventory, Calls), LiveError> {
+async fn collect_async(opts: &LiveOptions, page_size: i32) -> Result<(Inventory, Calls), LiveError> {
     let calls = Calls::default();
     let base = load_config(opts).await?;
     let limit = Arc::new(Semaphore::new(CONCURRENCY));
@@ -162,9 +156,7 @@ async fn collect_async(
 /// credential source is one clear error instead of a failure of every call.
 async fn load_config(opts: &LiveOptions) -> Result<SdkConfig, LiveError> {
     let https = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
         .build_https();
     let retry = match opts.max_attempts {
         Some(n) => RetryConfig::standard().with_max_attempts(n.max(1)),
@@ -245,10 +237,7 @@ impl Session {
         let region = config
             .region()
             .map_or_else(|| "us-east-1".to_string(), |r| r.to_string());
-        let config = config
-            .into_builder()
-            .region(Region::new(region.clone()))
-            .build();
+        let config = config.into_builder().region(Region::new(region.clone())).build();
         Session {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
                 aws_sdk_elasticloadbalancingv2::config::Builder::from(&config)
@@ -457,9 +446,7 @@ impl Intercept for Calls {
                 other => other,
             };
             if let Ok(mut counts) = self.0.lock() {
-                *counts
-                    .entry(format!("{prefix}:{}", meta.name()))
-                    .or_default() += 1;
+                *counts.entry(format!("{prefix}:{}", meta.name())).or_default() += 1;
             }
         }
         Ok(())

@@ -41,10 +41,7 @@ impl Node {
     /// The key and value under `key` in a mapping.
     pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
         match &self.kind {
-            Kind::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.name == key)
-                .map(|(k, v)| (k, v)),
+            Kind::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -85,8 +82,7 @@ impl Node {
             Kind::Map(entries) if entries.len() == 1 => {
                 let (k, v) = &entries[0];
                 let name = k.name.as_str();
-                (name == "Ref" || name == "Condition" || name.starts_with("Fn::"))
-                    .then_some((name, v))
+                (name == "Ref" || name == "Condition" || name.starts_with("Fn::")).then_some((name, v))
             }
             _ => None,
         }
