@@ -169,8 +169,10 @@ fn live(_: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
 }
 
 /// One-line progress on stderr, only when stderr is a terminal and the output is not JSON.
+#[cfg(feature = "live")]
 struct Progress(bool);
 
+#[cfg(feature = "live")]
 impl Progress {
     fn new(format: report::Format) -> Progress {
         use std::io::IsTerminal;

@@ -467,3 +467,13 @@ fn checks_and_explain() {
     let out = albaudit().args(["explain", "no-such-check"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn markdown_output_for_a_pull_request_comment() {
+    let out = albaudit()
+        .args(["lint", "examples/outage/", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("outage_markdown", String::from_utf8(out.stdout).unwrap());
+}
