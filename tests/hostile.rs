@@ -311,3 +311,59 @@ fn endless_empty_records() {
         "malformed TLS reply",
     );
 }
+
+// ---------- fuzz regressions ----------
+
+/// Every input the template fuzz target ever failed on: parsed and lowered again, each must
+/// give a result or a one-line error, quickly (the fuzz timeout was 5 s with ASan).
+#[test]
+fn template_fuzz_regressions() {
+    use albaudit::collect::cfn::{Settings, Source, collect};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/template");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let start = Instant::now();
+        let result = collect(
+            &[Source {
+                name: name.clone(),
+                text,
+            }],
+            &Settings::default(),
+        );
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(1), "{name} took {took:?}");
+        if let Err(e) = result {
+            assert_eq!(e.to_string().lines().count(), 1, "{name}: {e}");
+        }
+        seen += 1;
+    }
+    assert!(seen > 0);
+}
+
+/// A line the indentation retry could never fix used to be re-indented 200 times, each a
+/// full re-parse (1.9 s for this 33 KB template in a debug build).
+#[test]
+fn hopeless_indentation_is_not_retried_forever() {
+    use albaudit::collect::cfn::{Settings, Source, collect};
+    let path = "tests/fixtures/fuzz/template/indentation-retry-storm.yaml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = Instant::now();
+    let Err(e) = collect(
+        &[Source {
+            name: path.into(),
+            text,
+        }],
+        &Settings::default(),
+    ) else {
+        panic!("{path} parsed");
+    };
+    assert_eq!(e.to_string(), format!("{path}:591:3: invalid indentation"));
+    assert!(
+        start.elapsed() < Duration::from_millis(700),
+        "took {:?}",
+        start.elapsed()
+    );
+}
