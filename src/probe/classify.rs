@@ -41,6 +41,12 @@ pub enum TlsOutcome {
     ClientIncompatible {
         reason: String,
     },
+    /// The server answered in TLS, but with a message no TLS implementation may send (a record
+    /// or handshake message over the size limits, a ServerHello that does not parse, a message
+    /// out of order): a broken or hostile server, not a client limitation.
+    Malformed {
+        reason: String,
+    },
     Error {
         reason: String,
     },
@@ -242,7 +248,9 @@ pub fn class_of(
     match tls {
         None | Some(TlsOutcome::Established { .. }) => {}
         // The server speaks TLS, only not a version rustls does: it did not refuse TLS.
-        Some(TlsOutcome::Alert { .. } | TlsOutcome::ClientIncompatible { .. }) if !legacy.is_empty() => {
+        Some(
+            TlsOutcome::Alert { .. } | TlsOutcome::ClientIncompatible { .. } | TlsOutcome::Malformed { .. },
+        ) if !legacy.is_empty() => {
             return "legacy TLS only".into();
         }
         Some(TlsOutcome::Alert { alert }) => return format!("alert {alert}"),
@@ -251,6 +259,7 @@ pub fn class_of(
         Some(TlsOutcome::Closed) => return "closed".into(),
         Some(TlsOutcome::Reset) => return "reset".into(),
         Some(TlsOutcome::ClientIncompatible { .. }) => return "not negotiable".into(),
+        Some(TlsOutcome::Malformed { .. }) => return "malformed TLS reply".into(),
         Some(TlsOutcome::Error { reason }) => return format!("tls error: {reason}"),
     }
     if let Some(c) = cert.filter(|c| c.status != CertStatus::Valid) {

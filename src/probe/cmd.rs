@@ -167,6 +167,7 @@ fn render(r: &IpReport) -> String {
             TlsOutcome::ClientIncompatible { reason } => {
                 format!("not negotiable by rustls: {reason}")
             }
+            TlsOutcome::Malformed { reason } => format!("malformed reply: {reason}"),
             TlsOutcome::Error { reason } => format!("error: {reason}"),
         };
         table.add_row(vec!["TLS".to_string(), text]);

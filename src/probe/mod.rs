@@ -85,6 +85,7 @@ pub struct IpReport {
     pub sni: Option<String>,
     /// One plain-words verdict: "healthy", "connect timeout", "refused", "reset",
     /// "plaintext reply", "no reply", "closed", "alert handshake_failure", "not negotiable",
+    /// "malformed TLS reply",
     /// "certificate expired", "certificate not yet valid", "hostname mismatch",
     /// "incomplete chain", "unknown issuer", "legacy TLS accepted", "legacy TLS only" (the
     /// main handshake failed but TLS 1.0/1.1 is accepted: rustls cannot speak what the server

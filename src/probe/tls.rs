@@ -170,9 +170,11 @@ impl TlsClient {
                     },
                     _ => VersionOutcome::ClientIncompatible { reason },
                 },
-                TlsOutcome::Established { .. } | TlsOutcome::Error { .. } => VersionOutcome::Error {
-                    reason: e.to_string(),
-                },
+                TlsOutcome::Established { .. } | TlsOutcome::Malformed { .. } | TlsOutcome::Error { .. } => {
+                    VersionOutcome::Error {
+                        reason: e.to_string(),
+                    }
+                }
             },
             Err(_) => VersionOutcome::NoReply,
         }
@@ -260,6 +262,14 @@ fn failure(e: &io::Error, stream: &Recorded) -> TlsOutcome {
         return match err {
             RustlsError::AlertReceived(desc) => TlsOutcome::Alert {
                 alert: alert_name(u8::from(*desc)),
+            },
+            // What the server sent breaks TLS itself: no client could negotiate with it.
+            RustlsError::InvalidMessage(_)
+            | RustlsError::PeerMisbehaved(_)
+            | RustlsError::PeerSentOversizedRecord
+            | RustlsError::InappropriateMessage { .. }
+            | RustlsError::InappropriateHandshakeMessage { .. } => TlsOutcome::Malformed {
+                reason: err.to_string(),
             },
             other => TlsOutcome::ClientIncompatible {
                 reason: other.to_string(),

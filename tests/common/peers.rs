@@ -302,3 +302,94 @@ pub fn nginx_server(addr: SocketAddr, cert: &Path, key: &Path, dir: &Path) -> Gu
     wait_listening(addr, &mut child, &log);
     Guard(child)
 }
+
+// ---------- hostile peers ----------
+
+/// Reads one TLS record (the client's ClientHello) from `s`: header, then as much body as it
+/// announces. None when the client sent no record.
+pub fn read_record(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut head = [0u8; 5];
+    s.read_exact(&mut head).ok()?;
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes([head[3], head[4]]))];
+    s.read_exact(&mut body).ok()?;
+    Some([&head[..], &body].concat())
+}
+
+/// Closes `s` with a TCP reset instead of a FIN (SO_LINGER 0).
+pub fn reset(s: TcpStream) {
+    let socket = tokio::net::TcpSocket::from_std_stream(s);
+    socket.set_zero_linger().unwrap();
+    drop(socket);
+}
+
+/// A handshake record holding one ServerHello choosing `version` and ECDHE-RSA-AES128-GCM-SHA256;
+/// `extensions` (raw bytes, after their own length field) is appended when given.
+pub fn server_hello(version: u16, extensions: Option<&[u8]>) -> Vec<u8> {
+    let mut hello = version.to_be_bytes().to_vec();
+    hello.extend_from_slice(&[0x5a; 32]); // random
+    hello.push(0); // no session id
+    hello.extend_from_slice(&[0xc0, 0x2f, 0]); // cipher, null compression
+    if let Some(ext) = extensions {
+        hello.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        hello.extend_from_slice(ext);
+    }
+    handshake_record(0x0303, 2, &hello)
+}
+
+/// One handshake record of `kind` carrying `body`.
+pub fn handshake_record(record_version: u16, kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut msg = vec![kind];
+    msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    msg.extend_from_slice(body);
+    let mut record = vec![22];
+    record.extend_from_slice(&record_version.to_be_bytes());
+    record.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+    record.extend_from_slice(&msg);
+    record
+}
+
+/// What one run of the binary cost.
+pub struct Measured {
+    pub code: i32,
+    pub reports: Vec<Value>,
+    pub elapsed: Duration,
+    /// Peak resident set of the albaudit process, in KiB.
+    pub max_rss_kib: u64,
+}
+
+/// Runs `albaudit probe ARGS --format json` under GNU time and measures its wall time and
+/// peak memory. (getrusage from this process would not do: a child exec'd from the test
+/// process inherits its high-water mark, so only a small parent like time(1) sees the truth.)
+pub fn probe_json_measured(args: &[&str]) -> Measured {
+    let dir = tempfile::tempdir().unwrap();
+    let rss_file = dir.path().join("rss");
+    let bin = assert_cmd::cargo::cargo_bin("albaudit");
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(bin)
+        .arg("probe")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("GNU time must be installed (apt-get install time)");
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let reports: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let rss = std::fs::read_to_string(&rss_file).unwrap();
+    Measured {
+        code: out.status.code().unwrap(),
+        reports: reports.as_array().unwrap().clone(),
+        elapsed,
+        max_rss_kib: rss.trim().lines().last().unwrap().parse().unwrap(),
+    }
+}

@@ -60,12 +60,28 @@ pub(super) fn parse(text: &str) -> Result<Node, ParseError> {
     };
     // Retry with the offending lines indented further, within a bound on the work done.
     let mut retries = (64 * 1024 * 1024 / text.len().max(1)).min(200);
+    let indents: Vec<Option<usize>> = text.lines().map(indentation).collect();
     let mut shifts = Shifts::new();
     let mut lines = first.retry_lines.clone();
     while !lines.is_empty() && retries > 0 {
         retries -= 1;
+        let before = shifts.clone();
         for line in lines {
-            *shifts.entry(line).or_default() += 1;
+            // A line never needs to sit deeper than one past the line above it: beyond that,
+            // more spaces cannot help and retrying would only burn time.
+            let shifted = |l: usize| indents[l - 1].map(|i| i + before.get(&l).copied().unwrap_or(0));
+            let own = line
+                .checked_sub(1)
+                .and_then(|i| indents.get(i).copied().flatten());
+            let above = (1..line.min(indents.len() + 1)).rev().find_map(shifted);
+            if let (Some(own), Some(above)) = (own, above)
+                && own + before.get(&line).copied().unwrap_or(0) <= above
+            {
+                *shifts.entry(line).or_default() += 1;
+            }
+        }
+        if shifts == before {
+            break;
         }
         match parse_once(&reindent(text, &shifts), &shifts) {
             Ok(node) => return Ok(node),
@@ -73,6 +89,12 @@ pub(super) fn parse(text: &str) -> Result<Node, ParseError> {
         }
     }
     Err(first.error)
+}
+
+/// Leading spaces of a line that carries YAML (None for blank and comment-only lines).
+fn indentation(line: &str) -> Option<usize> {
+    let body = line.trim_start_matches(' ');
+    (!body.trim().is_empty() && !body.starts_with('#')).then(|| line.len() - body.len())
 }
 
 /// Spaces added at the start of a line (by 1-based line number) for a lenient retry.
