@@ -14,10 +14,12 @@ if [ -z "${PROFILE:-}" ]; then
     if [ -x target/release/albaudit ]; then PROFILE=bench; else PROFILE=dev; fi
 fi
 if [ -z "${LIVE_BENCH_PEER+set}" ] && [ -x bench/.venv/bin/prowler ]; then
-    # Prowler exits 3 when a check fails; that is a successful run here.
+    # Prowler (pip install prowler into bench/.venv) honours AWS_ENDPOINT_URL. It exits 3 when a
+    # check fails, a successful run here. No retries, like albaudit here (AWS_MAX_ATTEMPTS=1):
+    # moto answers calls it does not implement with HTTP 500, and backoff would time moto.
     LIVE_BENCH_PEER="bench/.venv/bin/prowler aws --region ap-northeast-1 --service elbv2 \
 --output-formats json-ocsf --output-directory bench/out/prowler --no-banner \
---ignore-exit-code-3 >/dev/null"
+--ignore-exit-code-3 --aws-retries-max-attempts 0 >/dev/null"
     export LIVE_BENCH_PEER
 fi
 echo "profile: $PROFILE; peer: ${LIVE_BENCH_PEER:-none}"
