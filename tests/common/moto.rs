@@ -102,6 +102,13 @@ impl Moto {
         many.albs
     }
 
+    /// The lint example's two stacks (`dir`/network.yaml, then `dir`/alb.yaml) deployed
+    /// through moto's CloudFormation, with the adaptations to moto's gaps listed in seed.py.
+    pub fn seed_stacks(&self, dir: &Path) -> Stacks {
+        let dir = dir.to_str().expect("utf-8 path");
+        serde_json::from_str(&self.seed(&["stacks", dir])).expect("seed.py output")
+    }
+
     /// An IAM user allowed only `actions`, written as profile `name` into the test credentials
     /// file; pass the name as `LiveOptions::profile`.
     pub fn seed_user(&self, name: &str, actions: &[&str]) {
@@ -246,4 +253,15 @@ pub struct Interface {
     pub id: String,
     pub private_ip: String,
     pub public_ip: String,
+}
+
+/// What [`Moto::seed_stacks`] deployed: each stack's logical id -> physical id (for an ALB or a
+/// listener, its ARN), and the ARNs of the network stack's two subnets.
+#[derive(Debug, Deserialize)]
+pub struct Stacks {
+    pub network: std::collections::BTreeMap<String, String>,
+    pub alb: std::collections::BTreeMap<String, String>,
+    pub certificate: String,
+    pub subnet_a_arn: String,
+    pub subnet_b_arn: String,
 }
