@@ -354,8 +354,7 @@ pub fn run_checks(inventory: &Inventory, policy: &Policy, domains: &[String], mo
     if expired.enabled {
         let today = now.div_euclid(86_400);
         for s in &policy.suppressions {
-            if let Some(day) = s.expires.filter(|d| *d < today) {
-                let _ = day;
+            if s.expires.is_some_and(|d| d < today) {
                 findings.push(finding(
                     "suppression-expired",
                     expired.severity,

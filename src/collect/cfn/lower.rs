@@ -276,13 +276,13 @@ pub fn lower(
             "AWS::ElasticLoadBalancingV2::ListenerRule" => lower_rule(&mut inv, res),
             "AWS::Route53::RecordSet" => {
                 if let Some(props) = res.props {
-                    lower_record(&mut inv, res, &res.eval.eval(props), res.origin());
+                    lower_record(&mut inv, &res.eval.eval(props), res.origin());
                 }
             }
             "AWS::Route53::RecordSetGroup" => {
                 if let Some(sets) = res.node("RecordSets") {
                     for set in sets.as_seq().unwrap_or_default() {
-                        lower_record(&mut inv, res, &res.eval.eval(set), res.origin().at(Some(set.pos)));
+                        lower_record(&mut inv, &res.eval.eval(set), res.origin().at(Some(set.pos)));
                     }
                 }
             }
@@ -657,7 +657,7 @@ fn lower_rule(inv: &mut Inventory, res: &Res) {
     });
 }
 
-fn lower_record(inv: &mut Inventory, res: &Res, record: &Value, origin: Origin) {
+fn lower_record(inv: &mut Inventory, record: &Value, origin: Origin) {
     let Some(name) = record.get("Name").and_then(Value::as_text) else {
         return;
     };
@@ -680,7 +680,6 @@ fn lower_record(inv: &mut Inventory, res: &Res, record: &Value, origin: Origin) 
             }
         }
     }
-    let _ = res;
 }
 
 /// `Metadata: {albaudit: {ignore: [{check: ID, reason: TEXT}]}}` of one resource.
