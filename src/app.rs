@@ -142,7 +142,12 @@ fn live(args: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
             .endpoint_url
             .clone()
             .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
-        max_attempts: None,
+        max_attempts: env_setting("AWS_MAX_ATTEMPTS", |v| match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err("expected a whole number of at least 1".to_string()),
+        })?,
+        retry_mode: env_setting("AWS_RETRY_MODE", str::parse)?,
+        attempt_timeout: Some(std::time::Duration::from_secs(args.api_timeout)),
     };
     let mut inventory = aws::collect(&options).map_err(|e| UsageError(e.to_string()))?;
     progress.say(&format!(
@@ -158,6 +163,17 @@ fn live(args: &crate::cli::AuditArgs) -> anyhow::Result<Exit> {
     progress.clear();
     let findings = apply_suppressions(findings, &policy, &[]);
     finish(&args.report, &policy, findings, &inventory)
+}
+
+/// An AWS setting from the environment, if set; a bad value is a usage error naming the variable.
+#[cfg(feature = "live")]
+fn env_setting<T>(name: &str, parse: impl Fn(&str) -> Result<T, String>) -> anyhow::Result<Option<T>> {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => parse(value.trim())
+            .map(Some)
+            .map_err(|why| UsageError(format!("{name}={value}: {why}")).into()),
+        _ => Ok(None),
+    }
 }
 
 #[cfg(not(feature = "live"))]

@@ -85,6 +85,10 @@ pub struct AuditArgs {
     /// Endpoint for every AWS service, e.g. an emulator (default: AWS_ENDPOINT_URL).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Time limit of one AWS API call attempt, in seconds; throttled and failed calls are
+    /// retried (AWS_MAX_ATTEMPTS, default 6; AWS_RETRY_MODE, default standard).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub api_timeout: u64,
     /// Skip the live per-IP handshakes that confirm findings.
     #[arg(long)]
     pub no_probe: bool,

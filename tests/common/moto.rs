@@ -49,6 +49,10 @@ pub fn start() -> Moto {
 }
 
 impl Moto {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -60,6 +64,7 @@ impl Moto {
             profile: None,
             endpoint_url: Some(self.endpoint()),
             max_attempts: Some(1),
+            ..LiveOptions::default()
         }
     }
 

@@ -12,7 +12,7 @@ use super::Session;
 use super::elbv2::Balancer;
 use crate::model::{
     AclEntry, IngressRule, InternetGateway, Inventory, Link, Located, NetworkAcl, NetworkInterface, Route,
-    RouteTable, RouteTarget, SecurityGroup, Subnet, Vpc,
+    RouteTable, RouteTarget, SecurityGroup, Subnet, Unresolved, Vpc,
 };
 
 /// Filter values per call (the EC2 limit is 200 values per filter).
@@ -95,7 +95,11 @@ pub(crate) async fn network(s: &Session, wanted: &Wanted) -> Inventory {
     )
     .await;
 
-    // Explicit associations, read from the tables and ACLs.
+    // Explicit associations, read from the tables and ACLs. A subnet whose association was not
+    // seen because a listing failed part-way has an unknown table or ACL, not the VPC's main
+    // table or none: a missing page must not turn into a confident verdict.
+    let (tables, tables_complete) = tables;
+    let (acls, acls_complete) = acls;
     let mut table_of: BTreeMap<String, Located<Link>> = BTreeMap::new();
     for (table, associated) in &tables {
         for subnet in associated {
@@ -128,7 +132,16 @@ pub(crate) async fn network(s: &Session, wanted: &Wanted) -> Inventory {
             .into_iter()
             .map(|mut subnet| {
                 subnet.route_table = table_of.remove(&subnet.id);
+                if subnet.route_table.is_none() && !tables_complete {
+                    subnet.route_table = Some(Located {
+                        value: unseen("ec2:DescribeRouteTables"),
+                        origin: subnet.origin.clone(),
+                    });
+                }
                 subnet.network_acl = acl_of.remove(&subnet.id).map(Link::Id);
+                if subnet.network_acl.is_none() && !acls_complete {
+                    subnet.network_acl = Some(unseen("ec2:DescribeNetworkAcls"));
+                }
                 subnet
             })
             .collect(),
@@ -139,6 +152,11 @@ pub(crate) async fn network(s: &Session, wanted: &Wanted) -> Inventory {
         network_interfaces: interfaces,
         ..Inventory::default()
     }
+}
+
+/// A link that a failed listing left unknown.
+fn unseen(call: &str) -> Link {
+    Link::Unknown(Unresolved::Other(format!("a {call} call that failed")))
 }
 
 async fn subnets(s: &Session, ids: &BTreeSet<String>) -> Vec<Subnet> {
@@ -174,12 +192,14 @@ async fn subnets(s: &Session, ids: &BTreeSet<String>) -> Vec<Subnet> {
     out
 }
 
-/// Route tables of the VPCs, each with the subnets explicitly associated with it.
-async fn route_tables(s: &Session, vpcs: &BTreeSet<String>) -> Vec<(RouteTable, Vec<String>)> {
+/// Route tables of the VPCs, each with the subnets explicitly associated with it, and whether
+/// every page was read.
+async fn route_tables(s: &Session, vpcs: &BTreeSet<String>) -> (Vec<(RouteTable, Vec<String>)>, bool) {
     let mut out = Vec::new();
+    let mut complete = true;
     for filter in filters("vpc-id", vpcs) {
         let request = s.ec2.describe_route_tables().filters(filter);
-        each_page!(
+        complete &= each_page!(
             s,
             "ec2:DescribeRouteTables",
             request.into_paginator().send(),
@@ -209,7 +229,7 @@ async fn route_tables(s: &Session, vpcs: &BTreeSet<String>) -> Vec<(RouteTable, 
             }
         );
     }
-    out
+    (out, complete)
 }
 
 fn route(r: &api::Route, origin: &crate::model::Origin) -> Route {
@@ -303,12 +323,14 @@ async fn internet_gateways(s: &Session, vpcs: &BTreeSet<String>) -> Vec<Internet
     out
 }
 
-/// Network ACLs of the VPCs, each with the subnets associated with it.
-async fn network_acls(s: &Session, vpcs: &BTreeSet<String>) -> Vec<(NetworkAcl, Vec<String>)> {
+/// Network ACLs of the VPCs, each with the subnets associated with it, and whether every page
+/// was read.
+async fn network_acls(s: &Session, vpcs: &BTreeSet<String>) -> (Vec<(NetworkAcl, Vec<String>)>, bool) {
     let mut out = Vec::new();
+    let mut complete = true;
     for filter in filters("vpc-id", vpcs) {
         let request = s.ec2.describe_network_acls().filters(filter);
-        each_page!(
+        complete &= each_page!(
             s,
             "ec2:DescribeNetworkAcls",
             request.into_paginator().send(),
@@ -347,7 +369,7 @@ async fn network_acls(s: &Session, vpcs: &BTreeSet<String>) -> Vec<(NetworkAcl, 
             }
         );
     }
-    out
+    (out, complete)
 }
 
 async fn security_groups(s: &Session, ids: &BTreeSet<String>) -> Vec<SecurityGroup> {

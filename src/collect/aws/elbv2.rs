@@ -102,7 +102,13 @@ pub(crate) async fn details(s: &Session, balancers: &mut [Balancer]) -> Details 
     let parts = join_all(balancers.iter_mut().map(|b| async move {
         let (attributes, listeners) =
             futures_util::future::join(attributes(s, &b.model.id), listeners(s, &b.model.id)).await;
-        b.model.attributes = attributes;
+        match attributes {
+            Some(attributes) => b.model.attributes = attributes,
+            None => b
+                .model
+                .unknowns
+                .push("its DescribeLoadBalancerAttributes call failed".to_string()),
+        }
         listeners
     }))
     .await;
@@ -114,23 +120,25 @@ pub(crate) async fn details(s: &Session, balancers: &mut [Balancer]) -> Details 
     out
 }
 
-async fn attributes(s: &Session, arn: &str) -> Vec<Attribute> {
+/// The attributes set on a load balancer; `None` when they could not be read.
+async fn attributes(s: &Session, arn: &str) -> Option<Vec<Attribute>> {
     let request = s.elbv2.describe_load_balancer_attributes().load_balancer_arn(arn);
     match s.call(request.send()).await {
-        Ok(out) => out
-            .attributes()
-            .iter()
-            .filter_map(|a| {
-                Some(Attribute {
-                    key: a.key()?.to_string(),
-                    value: a.value().map(str::to_string),
-                    origin: s.origin(arn),
+        Ok(out) => Some(
+            out.attributes()
+                .iter()
+                .filter_map(|a| {
+                    Some(Attribute {
+                        key: a.key()?.to_string(),
+                        value: a.value().map(str::to_string),
+                        origin: s.origin(arn),
+                    })
                 })
-            })
-            .collect(),
+                .collect(),
+        ),
         Err(err) => {
             s.gap("elasticloadbalancing:DescribeLoadBalancerAttributes", &err);
-            Vec::new()
+            None
         }
     }
 }
