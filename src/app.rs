@@ -99,12 +99,20 @@ fn load_policy(args: &ReportArgs) -> anyhow::Result<Policy> {
 fn lint(args: &LintArgs) -> anyhow::Result<Exit> {
     let policy = load_policy(&args.report)?;
     let sources = read_templates(&args.templates)?;
+    tracing::info!(templates = sources.len(), "linting");
     let settings = cfn::Settings {
         params: args.params.iter().cloned().collect(),
         stack_names: args.stacks.clone(),
     };
     let collected = cfn::collect(&sources, &settings).map_err(|e| UsageError(e.to_string()))?;
     let mut inventory = collected.inventory;
+    tracing::info!(
+        load_balancers = inventory.load_balancers.len(),
+        listeners = inventory.listeners.len(),
+        subnets = inventory.subnets.len(),
+        unresolved = inventory.incomplete.len(),
+        "templates read"
+    );
     let mut findings = run_checks(&inventory, &policy, &args.report.domains, Mode::Lint);
     if !args.probe_hosts.is_empty() {
         confirm(
@@ -471,6 +479,12 @@ pub fn finish(
             .then_with(|| a.check.cmp(b.check))
     });
     let fail_on = args.fail_on.or(policy.fail_on).unwrap_or(Severity::High);
+    tracing::info!(
+        findings = findings.len(),
+        incomplete = inventory.incomplete.len(),
+        fail_on = %fail_on,
+        "reporting"
+    );
     let failing = findings
         .iter()
         .any(|f| f.suppressed.is_none() && f.severity >= fail_on);

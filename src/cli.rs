@@ -16,6 +16,10 @@ use crate::report::Format;
     after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input, 3 audit incomplete."
 )]
 pub struct Cli {
+    /// More diagnostics on stderr: -v progress, -vv details, -vvv everything including the AWS
+    /// SDK's request traces. Credentials are scrubbed at every level.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]

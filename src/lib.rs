@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod finding;
+pub mod log;
 pub mod model;
 pub mod policy;
 pub mod probe;

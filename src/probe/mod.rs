@@ -187,6 +187,13 @@ async fn probe_one(
     };
     let ((tcp, tls, versions, certificate), redirect) = tokio::join!(tls_side, redirect);
     let class = classify::class_of(&tcp, tls.as_ref(), certificate.as_ref(), versions.as_ref());
+    tracing::debug!(
+        ip = %target.ip,
+        port = target.port,
+        sni = sni.unwrap_or("-"),
+        "probed in {:.1?}: {class}",
+        start.elapsed()
+    );
     IpReport {
         ip: target.ip,
         port: target.port,

@@ -125,17 +125,7 @@ impl Moto {
         let mut args = vec!["user", name];
         args.extend(actions);
         let key: Key = serde_json::from_str(&self.seed(&args)).expect("seed.py output");
-        let _guard = PROFILES.lock().unwrap_or_else(|e| e.into_inner());
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(credentials_file())
-            .expect("test credentials file");
-        writeln!(
-            file,
-            "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            key.access_key_id, key.secret_access_key
-        )
-        .expect("write test credentials");
+        write_profile(name, &key.access_key_id, &key.secret_access_key, None);
     }
 
     fn seed(&self, args: &[&str]) -> String {
@@ -175,6 +165,23 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Adds profile `name` to the test credentials file (after [`start`]).
+pub fn write_profile(name: &str, access_key_id: &str, secret_access_key: &str, session_token: Option<&str>) {
+    let _guard = PROFILES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(credentials_file())
+        .expect("test credentials file");
+    let token = session_token
+        .map(|t| format!("aws_session_token = {t}\n"))
+        .unwrap_or_default();
+    writeln!(
+        file,
+        "[{name}]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret_access_key}\n{token}"
+    )
+    .expect("write test credentials");
 }
 
 /// A port nobody listens on right now.

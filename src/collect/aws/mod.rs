@@ -243,7 +243,16 @@ async fn load_config(opts: &LiveOptions) -> Result<SdkConfig, LiveError> {
     let credentials = provider
         .provide_credentials()
         .await
-        .map_err(|e| LiveError::Credentials(chain(&e)))?;
+        .map_err(|e| LiveError::Credentials(crate::log::redact(&chain(&e))))?;
+    crate::log::secret(credentials.access_key_id());
+    crate::log::secret(credentials.secret_access_key());
+    if let Some(token) = credentials.session_token() {
+        crate::log::secret(token);
+    }
+    tracing::info!(
+        endpoint = opts.endpoint_url.as_deref().unwrap_or("AWS"),
+        "credentials resolved"
+    );
     // Hand the resolved credentials on, so the chain is not asked again by every client.
     Ok(config
         .into_builder()
@@ -332,6 +341,8 @@ impl Session {
             }
             other => chain(other),
         };
+        let reason = crate::log::redact(&reason);
+        tracing::warn!(region = %self.region, call = scope, "{reason}");
         if let Ok(mut gaps) = self.gaps.lock() {
             gaps.push((scope.to_string(), reason));
         }
@@ -411,6 +422,7 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 async fn collect_region(session: &Session) -> Inventory {
+    let started = std::time::Instant::now();
     let (mut balancers, policies, listed) = futures_util::future::join3(
         elbv2::load_balancers(session),
         elbv2::ssl_policies(session),
@@ -437,6 +449,14 @@ async fn collect_region(session: &Session) -> Inventory {
     inventory.rules = details.rules;
     inventory.certificates = certificates;
     inventory.ssl_policies = policies;
+    tracing::info!(
+        region = %session.region,
+        load_balancers = inventory.load_balancers.len(),
+        listeners = inventory.listeners.len(),
+        subnets = inventory.subnets.len(),
+        "region collected in {:.1?}",
+        started.elapsed()
+    );
     inventory
 }
 
@@ -497,8 +517,13 @@ impl Intercept for Calls {
                 "Elastic Load Balancing v2" => "elasticloadbalancing",
                 other => other,
             };
+            let action = format!("{prefix}:{}", meta.name());
+            tracing::debug!(
+                region = cfg.load::<Region>().map(|r| r.as_ref()),
+                "calling {action}"
+            );
             if let Ok(mut counts) = self.0.lock() {
-                *counts.entry(format!("{prefix}:{}", meta.name())).or_default() += 1;
+                *counts.entry(action).or_default() += 1;
             }
         }
         Ok(())
