@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 secs=${1:-900}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(template policy server_response)
+[ ${#targets[@]} -gt 0 ] || targets=(template policy server_response redact)
 export RUSTC_BOOTSTRAP=1
 
 # Build once, then run the binaries directly: editing src/ during a run cannot trigger a rebuild.
@@ -42,6 +42,10 @@ seed() {
       printf '\x16\x03\x01\x00\x2a\x02\x00\x00\x26\x03\x01%032d\x00\xc0\x13\x00' 0 >"$dir/hello"
       printf '\x15\x03\x01\x00\x02\x02\x46' >"$dir/alert"
       printf 'HTTP/1.1 400 Bad Request\r\n\r\n' >"$dir/http" ;;
+    redact)
+      # A secret on the first line, then a line of SDK trace that carries credentials.
+      printf 'q8Zr/Secret+Key0123\nCredentials { access_key_id: "AKIAQX7SECRETTEST042", secret_access_key: "q8Zr/Secret+Key0123" } x-amz-security-token: abc Credential=AKIA/2026' >"$dir/trace"
+      printf 'AKIAQX7SECRETTEST042\naws_access_key_id = AKIAQX7SECRETTEST042\naws_session_token = tok' >"$dir/profile" ;;
   esac
   # Regression inputs of past crashes seed their target too.
   if [ -d "../tests/fixtures/fuzz/$t" ]; then cp ../tests/fixtures/fuzz/"$t"/* "$dir/" 2>/dev/null || true; fi

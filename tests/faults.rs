@@ -255,3 +255,43 @@ fn a_failed_region_listing_is_incomplete() {
     );
     assert_eq!(run.report["summary"]["load_balancers"], 0);
 }
+
+/// What a failed call hid is said to be unknown, finding by finding: the verdicts the clean run
+/// gave on those facts turn into info notes naming the failure, and none turns into silence.
+#[test]
+fn facts_behind_a_failed_call_are_reported_as_unknown() {
+    let (moto, clean) = seeded();
+    for (operation, check, unknown) in [
+        (
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "waf-fail-open",
+            "DescribeLoadBalancerAttributes call failed",
+        ),
+        (
+            "ec2:DescribeRouteTables",
+            "subnet-not-internet-routed",
+            "cannot judge whether this subnet routes",
+        ),
+    ] {
+        let confident: BTreeSet<(String, String)> =
+            clean.verdicts().into_iter().filter(|(c, _)| c == check).collect();
+        assert!(!confident.is_empty(), "the clean run finds {check}");
+        let proxy = Proxy::start(moto.port(), vec![Rule::always(operation, Fault::ServerError)]);
+        let run = audit(&proxy, &[moto::REGION], &[], &[("AWS_MAX_ATTEMPTS", "1")]);
+        assert_eq!(run.code, Some(3));
+        for (_, resource) in &confident {
+            let notes: Vec<&Value> = run.report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["check"] == check && f["resource"] == resource.as_str())
+                .collect();
+            assert!(
+                notes
+                    .iter()
+                    .any(|f| f["severity"] == "info" && f["message"].as_str().unwrap().contains(unknown)),
+                "{operation}: {check} on {resource} should be an unknown, got {notes:#?}"
+            );
+        }
+    }
+}
