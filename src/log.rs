@@ -139,8 +139,10 @@ fn redact_after(text: &str, marker: &str, end: impl Fn(char) -> bool) -> String 
     out
 }
 
-/// Starts logging at this verbosity (the number of `-v`): 0 warnings, 1 albaudit's progress,
-/// 2 albaudit's details and the SDK's notices, 3 everything, the SDK's request traces included.
+/// Starts logging at this verbosity (the number of `-v`): 0 nothing (errors and `incomplete`
+/// entries are in the report, progress is on a terminal only), 1 albaudit's progress and
+/// failed calls, 2 albaudit's details and the SDK's notices, 3 everything, the SDK's request
+/// traces included.
 /// Also registers the credentials found in the environment. Only the first call has effect.
 pub fn init(verbosity: u8) {
     INIT.call_once(|| {
@@ -150,7 +152,7 @@ pub fn init(verbosity: u8) {
             }
         }
         let (own, others) = match verbosity {
-            0 => (LevelFilter::WARN, LevelFilter::OFF),
+            0 => (LevelFilter::OFF, LevelFilter::OFF),
             1 => (LevelFilter::INFO, LevelFilter::WARN),
             2 => (LevelFilter::DEBUG, LevelFilter::INFO),
             _ => (LevelFilter::TRACE, LevelFilter::TRACE),

@@ -254,6 +254,8 @@ fn a_failed_region_listing_is_incomplete() {
         BTreeSet::from(["ec2:DescribeRegions".to_string()])
     );
     assert_eq!(run.report["summary"]["load_balancers"], 0);
+    // Without -v, a pipe gets the report and nothing else: the failure is in the report.
+    assert_eq!(run.stderr, "");
 }
 
 /// What a failed call hid is said to be unknown, finding by finding: the verdicts the clean run
