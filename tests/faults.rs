@@ -229,6 +229,12 @@ fn persistent_faults_make_the_audit_incomplete_and_never_invent_findings() {
             Fault::Truncated | Fault::Malformed => &[""],
         };
         assert!(expected.iter().any(|e| reason.contains(e)), "{case}: {reason}");
+        // A call about one load balancer names it: which ALBs went unaudited is in the report.
+        if *operation == "elasticloadbalancing:DescribeListeners" {
+            for alb in ["loadbalancer/app/outage/", "loadbalancer/app/healthy/"] {
+                assert!(reason.contains(alb), "{case}: {alb} not named in {reason}");
+            }
+        }
         let invented: Vec<_> = run.verdicts().difference(&clean_verdicts).cloned().collect();
         assert!(invented.is_empty(), "{case}: invented {invented:?}");
         eprintln!(

@@ -69,7 +69,7 @@ async fn describe(s: &Session, arn: &str, listed: Option<&CertificateSummary>) -
             })
         }
         Err(err) => {
-            s.gap("acm:DescribeCertificate", &err);
+            s.gap_for("acm:DescribeCertificate", Some(arn), &err);
             let summary = listed?;
             Some(Certificate {
                 id: arn.to_string(),

@@ -137,7 +137,11 @@ async fn attributes(s: &Session, arn: &str) -> Option<Vec<Attribute>> {
                 .collect(),
         ),
         Err(err) => {
-            s.gap("elasticloadbalancing:DescribeLoadBalancerAttributes", &err);
+            s.gap_for(
+                "elasticloadbalancing:DescribeLoadBalancerAttributes",
+                Some(arn),
+                &err,
+            );
             None
         }
     }
@@ -153,6 +157,7 @@ async fn listeners(s: &Session, lb_arn: &str) -> Details {
     each_page!(
         s,
         "elasticloadbalancing:DescribeListeners",
+        Some(lb_arn),
         request.into_paginator().send(),
         |page| {
             found.extend(page.listeners().iter().filter_map(|l| listener(s, lb_arn, l)));
@@ -225,6 +230,7 @@ async fn certificates(s: &Session, listener_arn: &str) -> Vec<String> {
     each_page!(
         s,
         "elasticloadbalancing:DescribeListenerCertificates",
+        Some(listener_arn),
         request.into_paginator().send(),
         |page| {
             for c in page.certificates() {
@@ -254,6 +260,7 @@ async fn rules(s: &Session, listener_arn: &str) -> Vec<ListenerRule> {
     each_page!(
         s,
         "elasticloadbalancing:DescribeRules",
+        Some(listener_arn),
         request.into_paginator().send(),
         |page| {
             for rule in page.rules() {

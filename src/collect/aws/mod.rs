@@ -10,17 +10,20 @@
 //! per operation ([`Calls`]) so that tests and benchmarks can check what was called and how often.
 
 /// Walks a paginator stream page by page under the session's concurrency limit, running `body`
-/// on each page. A failed page is recorded as a gap under `scope` and ends the walk. Evaluates
-/// to whether every page was read.
+/// on each page. A failed page is recorded as a gap under `scope` (for `subject`, the resource
+/// the call was about, if any) and ends the walk. Evaluates to whether every page was read.
 macro_rules! each_page {
-    ($session:expr, $scope:expr, $stream:expr, |$page:ident| $body:block) => {{
+    ($session:expr, $scope:expr, $stream:expr, |$page:ident| $body:block) => {
+        each_page!($session, $scope, None, $stream, |$page| $body)
+    };
+    ($session:expr, $scope:expr, $subject:expr, $stream:expr, |$page:ident| $body:block) => {{
         let mut stream = $stream;
         loop {
             match $session.call(stream.next()).await {
                 None => break true,
                 Some(Ok($page)) => $body,
                 Some(Err(err)) => {
-                    $session.gap($scope, &err);
+                    $session.gap_for($scope, $subject, &err);
                     break false;
                 }
             }
@@ -268,7 +271,8 @@ pub(crate) struct Session {
     pub acm: aws_sdk_acm::Client,
     pub page_size: i32,
     limit: Arc<Semaphore>,
-    gaps: Mutex<Vec<(String, String)>>,
+    /// Failed calls: (IAM action, the resource it was about, reason).
+    gaps: Mutex<Vec<(String, Option<String>, String)>>,
 }
 
 impl Session {
@@ -326,6 +330,14 @@ impl Session {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        self.gap_for(scope, None, err);
+    }
+
+    /// Records a failed call about one resource (an ARN), named in the `incomplete` entry.
+    pub fn gap_for<E>(&self, scope: &str, subject: Option<&str>, err: &SdkError<E, HttpResponse>)
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
         let reason = match err {
             SdkError::ServiceError(service) => {
                 let e = service.err();
@@ -342,9 +354,10 @@ impl Session {
             other => chain(other),
         };
         let reason = crate::log::redact(&reason);
-        tracing::warn!(region = %self.region, call = scope, "{reason}");
+        let subject = subject.map(short_arn);
+        tracing::warn!(region = %self.region, call = scope, subject, "{reason}");
         if let Ok(mut gaps) = self.gaps.lock() {
-            gaps.push((scope.to_string(), reason));
+            gaps.push((scope.to_string(), subject.map(str::to_string), reason));
         }
     }
 
@@ -372,31 +385,49 @@ impl Session {
         )
     }
 
-    /// The failed calls, one entry per operation and error code, with a count of repeats.
+    /// The failed calls, one entry per operation and error code, with a count of repeats and
+    /// the first few resources they were about.
     fn into_gaps(self) -> Vec<Incomplete> {
+        /// Resources named per entry; the rest are counted.
+        const NAMED: usize = 3;
         let gaps = self.gaps.into_inner().unwrap_or_default();
-        let mut grouped: BTreeMap<(String, String), (String, usize)> = BTreeMap::new();
-        for (scope, reason) in gaps {
+        let mut grouped: BTreeMap<(String, String), (String, usize, BTreeSet<String>)> = BTreeMap::new();
+        for (scope, subject, reason) in gaps {
             let code = reason.split(':').next().unwrap_or_default().to_string();
-            grouped
+            let entry = grouped
                 .entry((scope, code))
-                .and_modify(|(_, n)| *n += 1)
-                .or_insert((reason, 1));
+                .or_insert_with(|| (reason, 0, BTreeSet::new()));
+            entry.1 += 1;
+            entry.2.extend(subject);
         }
         grouped
             .into_iter()
-            .map(|((scope, _), (reason, n))| {
+            .map(|((scope, _), (reason, n, subjects))| {
+                let mut context = format!("region {}", self.region);
+                if !subjects.is_empty() {
+                    let named: Vec<&str> = subjects.iter().take(NAMED).map(String::as_str).collect();
+                    context.push_str(&format!("; for {}", named.join(", ")));
+                    if subjects.len() > NAMED {
+                        context.push_str(&format!(" and {} more", subjects.len() - NAMED));
+                    }
+                }
                 let more = match n {
                     1 => String::new(),
                     n => format!(" ({} more calls failed the same way)", n - 1),
                 };
                 Incomplete {
                     scope,
-                    reason: format!("{reason} (region {}){more}", self.region),
+                    reason: format!("{reason} ({context}){more}"),
                 }
             })
             .collect()
     }
+}
+
+/// The resource part of an ARN (`loadbalancer/app/web/50dc6c495c0c9188`), enough to tell
+/// resources apart in a message about one region and account.
+fn short_arn(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
 }
 
 /// An error and its sources, joined with ": " (the SDK's `Display` alone says only
