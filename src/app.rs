@@ -261,6 +261,7 @@ pub fn confirm(
                 origin: lb.origin.clone(),
                 severity: None,
             },
+            inventory,
         );
         // A probe finding is about one node: its address names it, in both modes.
         f.resource = resource;
@@ -371,7 +372,11 @@ pub fn run_checks(inventory: &Inventory, policy: &Policy, domains: &[String], mo
         };
         let mut emitted = Vec::new();
         check.run(inventory, &cx, &mut emitted);
-        findings.extend(emitted.into_iter().map(|e| finding(meta.id, config.severity, e)));
+        findings.extend(
+            emitted
+                .into_iter()
+                .map(|e| finding(meta.id, config.severity, e, inventory)),
+        );
     }
     // Expired suppressions are findings of their own, pointing at the policy line.
     let expired = policy.check("suppression-expired");
@@ -396,6 +401,7 @@ pub fn run_checks(inventory: &Inventory, policy: &Policy, domains: &[String], mo
                         },
                         severity: None,
                     },
+                    inventory,
                 ));
             }
         }
@@ -403,18 +409,22 @@ pub fn run_checks(inventory: &Inventory, policy: &Policy, domains: &[String], mo
     findings
 }
 
-fn finding(check: &'static str, severity: Severity, e: Emitted) -> Finding {
-    // Live findings name their resource by ARN (the contract); the message keeps the name.
-    let resource = match &e.origin {
-        Origin::Live { arn, .. } => arn.clone(),
-        _ => e.resource,
+fn finding(check: &'static str, severity: Severity, e: Emitted, inventory: &Inventory) -> Finding {
+    // Live findings name their resource by ARN (the contract); the message keeps the name, and
+    // says which stack and template resource to fix when CloudFormation deployed it.
+    let (resource, message) = match &e.origin {
+        Origin::Live { arn, .. } => match inventory.deployed.get(arn) {
+            Some(deployed) => (arn.clone(), format!("{} ({deployed})", e.message)),
+            None => (arn.clone(), e.message),
+        },
+        _ => (e.resource, e.message),
     };
     Finding {
         check,
         severity: e.severity.unwrap_or(severity),
         resource,
         load_balancer: e.load_balancer,
-        message: e.message,
+        message,
         origin: e.origin,
         confirmation: Confirmation::default(),
         suppressed: None,

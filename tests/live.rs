@@ -181,6 +181,8 @@ fn outage_scenario_is_collected_as_seeded() {
     assert_eq!(count("acm:DescribeCertificate"), 2);
     assert_eq!(count("ec2:DescribeRouteTables"), 1);
     assert_eq!(count("ec2:DescribeNetworkInterfaces"), 1);
+    // Tags of 2 ALBs and 4 listeners: one call of up to 20 ARNs.
+    assert_eq!(count("elasticloadbalancing:DescribeTags"), 1);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Lint and live mode agree: the lint example's stacks (examples/outage/), deployed through
 //! moto's CloudFormation, give the live audit the same verdict as `albaudit lint` on the
-//! templates: subnet B only is not internet-routed, and WAF fails open.
+//! templates: subnet B only is not internet-routed, and WAF fails open; the live finding names
+//! the stack and logical id of the subnet.
 #![cfg(feature = "live")]
 
 #[path = "common/moto.rs"]
@@ -103,5 +104,11 @@ fn the_example_stacks_deployed_in_moto_get_the_lint_verdict() {
             .unwrap();
         let message = routing["message"].as_str().unwrap();
         assert!(message.contains("main route table"), "{mode}: {message}");
+        // The live finding leads back to the template resource that lint points at, through
+        // the tags CloudFormation puts on what it deploys.
+        if mode == "live" {
+            let deployed = "(CloudFormation stack shop-network, resource PublicSubnetB)";
+            assert!(message.ends_with(deployed), "{message}");
+        }
     }
 }

@@ -20,6 +20,42 @@ impl fmt::Display for Pos {
     }
 }
 
+/// The CloudFormation stack and logical id a live resource was deployed as, read from the
+/// `aws:cloudformation:*` tags CloudFormation puts on what it creates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deployed {
+    pub stack: String,
+    pub logical_id: String,
+}
+
+impl Deployed {
+    /// From a resource's tags (key, value), if CloudFormation created it.
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<Deployed> {
+        let (mut stack, mut logical_id) = (None, None);
+        for (key, value) in tags {
+            match key {
+                "aws:cloudformation:stack-name" => stack = Some(value.to_string()),
+                "aws:cloudformation:logical-id" => logical_id = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        Some(Deployed {
+            stack: stack?,
+            logical_id: logical_id?,
+        })
+    }
+}
+
+impl fmt::Display for Deployed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CloudFormation stack {}, resource {}",
+            self.stack, self.logical_id
+        )
+    }
+}
+
 /// Where a fact came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -367,6 +403,8 @@ pub struct Inventory {
     pub dns_names: Vec<DnsName>,
     /// TLS policies described by the API (live mode only; empty in lint mode).
     pub ssl_policies: Vec<SslPolicy>,
+    /// Live resources that CloudFormation deployed, by ARN (live mode only).
+    pub deployed: std::collections::BTreeMap<String, Deployed>,
     pub incomplete: Vec<Incomplete>,
 }
 

@@ -11,8 +11,8 @@ use futures_util::future::join_all;
 use super::Session;
 use super::elbv2::Balancer;
 use crate::model::{
-    AclEntry, IngressRule, InternetGateway, Inventory, Link, Located, NetworkAcl, NetworkInterface, Route,
-    RouteTable, RouteTarget, SecurityGroup, Subnet, Unresolved, Vpc,
+    AclEntry, IngressRule, InternetGateway, Inventory, Link, Located, NetworkAcl, NetworkInterface, Origin,
+    Route, RouteTable, RouteTarget, SecurityGroup, Subnet, Unresolved, Vpc,
 };
 
 /// Filter values per call (the EC2 limit is 200 values per filter).
@@ -78,6 +78,12 @@ fn name_of(tags: &[api::Tag], id: &str) -> String {
         .and_then(|t| t.value())
         .unwrap_or(id)
         .to_string()
+}
+
+/// The origin of a resource, recording its tags (CloudFormation's tell its stack).
+fn tagged(s: &Session, arn: String, tags: &[api::Tag]) -> Origin {
+    s.tags(&arn, tags.iter().filter_map(|t| Some((t.key()?, t.value()?))));
+    s.origin(arn)
 }
 
 /// The network facts for the given ALBs; an inventory with only those fields filled.
@@ -179,7 +185,7 @@ async fn subnets(s: &Session, ids: &BTreeSet<String>) -> Vec<Subnet> {
                     out.push(Subnet {
                         id: id.to_string(),
                         name: name_of(subnet.tags(), id),
-                        origin: s.origin(arn),
+                        origin: tagged(s, arn, subnet.tags()),
                         vpc: Link::Id(vpc.to_string()),
                         availability_zone: subnet.availability_zone().map(str::to_string),
                         route_table: None,
@@ -208,7 +214,8 @@ async fn route_tables(s: &Session, vpcs: &BTreeSet<String>) -> (Vec<(RouteTable,
                     let (Some(id), Some(vpc)) = (table.route_table_id(), table.vpc_id()) else {
                         continue;
                     };
-                    let origin = s.origin(s.ec2_arn(table.owner_id(), &format!("route-table/{id}")));
+                    let arn = s.ec2_arn(table.owner_id(), &format!("route-table/{id}"));
+                    let origin = tagged(s, arn, table.tags());
                     let associations = table.associations();
                     out.push((
                         RouteTable {
@@ -302,7 +309,11 @@ async fn internet_gateways(s: &Session, vpcs: &BTreeSet<String>) -> Vec<Internet
                     out.push(InternetGateway {
                         id: id.to_string(),
                         name: name_of(gateway.tags(), id),
-                        origin: s.origin(s.ec2_arn(gateway.owner_id(), &format!("internet-gateway/{id}"))),
+                        origin: tagged(
+                            s,
+                            s.ec2_arn(gateway.owner_id(), &format!("internet-gateway/{id}")),
+                            gateway.tags(),
+                        ),
                         attachments: gateway
                             .attachments()
                             .iter()
@@ -356,7 +367,11 @@ async fn network_acls(s: &Session, vpcs: &BTreeSet<String>) -> (Vec<(NetworkAcl,
                         NetworkAcl {
                             id: id.to_string(),
                             name: name_of(acl.tags(), id),
-                            origin: s.origin(s.ec2_arn(acl.owner_id(), &format!("network-acl/{id}"))),
+                            origin: tagged(
+                                s,
+                                s.ec2_arn(acl.owner_id(), &format!("network-acl/{id}")),
+                                acl.tags(),
+                            ),
                             vpc: Link::Id(vpc.to_string()),
                             entries,
                         },
@@ -383,7 +398,8 @@ async fn security_groups(s: &Session, ids: &BTreeSet<String>) -> Vec<SecurityGro
             |page| {
                 for group in page.security_groups() {
                     let Some(id) = group.group_id() else { continue };
-                    let origin = s.origin(s.ec2_arn(group.owner_id(), &format!("security-group/{id}")));
+                    let arn = s.ec2_arn(group.owner_id(), &format!("security-group/{id}"));
+                    let origin = tagged(s, arn, group.tags());
                     out.push(SecurityGroup {
                         id: id.to_string(),
                         name: group.group_name().unwrap_or(id).to_string(),

@@ -1,7 +1,7 @@
 //! Elastic Load Balancing v2: load balancers, attributes, listeners, listener certificates,
-//! rules and TLS policies. Calls per region: the load-balancer pages and the policy pages, then
-//! per ALB two (listeners, attributes), per listener one (rules) and per HTTPS listener one more
-//! (certificates).
+//! rules, tags and TLS policies. Calls per region: the load-balancer pages and the policy pages,
+//! then per ALB two (listeners, attributes), per listener one (rules) and per HTTPS listener one
+//! more (certificates), and one tag call per 20 ALBs and listeners.
 
 use aws_sdk_elasticloadbalancingv2::types::{
     self as api, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
@@ -34,6 +34,34 @@ impl Balancer {
 pub(crate) struct Details {
     pub listeners: Vec<Listener>,
     pub rules: Vec<ListenerRule>,
+}
+
+/// Resource ARNs per DescribeTags call (the API maximum).
+const TAG_BATCH: usize = 20;
+
+/// The tags of these load balancers and listeners, recorded on the session, 20 ARNs a call.
+pub(crate) async fn tags(s: &Session, arns: &[&str]) {
+    join_all(arns.chunks(TAG_BATCH).map(|chunk| async move {
+        let request = s
+            .elbv2
+            .describe_tags()
+            .set_resource_arns(Some(chunk.iter().map(|a| a.to_string()).collect()));
+        match s.call(request.send()).await {
+            Ok(out) => {
+                for description in out.tag_descriptions() {
+                    if let Some(arn) = description.resource_arn() {
+                        let tags = description
+                            .tags()
+                            .iter()
+                            .filter_map(|t| Some((t.key()?, t.value()?)));
+                        s.tags(arn, tags);
+                    }
+                }
+            }
+            Err(err) => s.gap("elasticloadbalancing:DescribeTags", &err),
+        }
+    }))
+    .await;
 }
 
 /// All application load balancers of the region (other types are skipped).

@@ -55,7 +55,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use tokio::sync::Semaphore;
 
-use crate::model::{Incomplete, Inventory, Origin};
+use crate::model::{Deployed, Incomplete, Inventory, Origin};
 
 /// What to audit and how to reach it.
 #[derive(Clone, Debug, Default)]
@@ -125,6 +125,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "elasticloadbalancing:DescribeListenerCertificates",
     "elasticloadbalancing:DescribeRules",
     "elasticloadbalancing:DescribeSSLPolicies",
+    "elasticloadbalancing:DescribeTags",
     "ec2:DescribeRegions",
     "ec2:DescribeSubnets",
     "ec2:DescribeRouteTables",
@@ -273,6 +274,8 @@ pub(crate) struct Session {
     limit: Arc<Semaphore>,
     /// Failed calls: (IAM action, the resource it was about, reason).
     gaps: Mutex<Vec<(String, Option<String>, String)>>,
+    /// Resources CloudFormation deployed, by ARN, from their tags.
+    deployed: Mutex<BTreeMap<String, Deployed>>,
 }
 
 impl Session {
@@ -316,6 +319,7 @@ impl Session {
             page_size,
             limit: limit.clone(),
             gaps: Mutex::new(Vec::new()),
+            deployed: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -358,6 +362,16 @@ impl Session {
         tracing::warn!(region = %self.region, call = scope, subject, "{reason}");
         if let Ok(mut gaps) = self.gaps.lock() {
             gaps.push((scope.to_string(), subject.map(str::to_string), reason));
+        }
+    }
+
+    /// Records the tags of a resource: those CloudFormation sets tell which stack and logical
+    /// id it was deployed as.
+    pub fn tags<'a>(&self, arn: &str, tags: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        if let Some(deployed) = Deployed::from_tags(tags)
+            && let Ok(mut map) = self.deployed.lock()
+        {
+            map.insert(arn.to_string(), deployed);
         }
     }
 
@@ -472,7 +486,16 @@ async fn collect_region(session: &Session) -> Inventory {
         .flat_map(|l| &l.certificates)
         .filter_map(|c| c.value.id())
         .collect();
-    let certificates = acm::describe_certificates(session, &arns, &listed).await;
+    let tagged: Vec<&str> = balancers
+        .iter()
+        .map(|b| b.model.id.as_str())
+        .chain(details.listeners.iter().map(|l| l.id.as_str()))
+        .collect();
+    let (certificates, ()) = futures_util::future::join(
+        acm::describe_certificates(session, &arns, &listed),
+        elbv2::tags(session, &tagged),
+    )
+    .await;
 
     let mut inventory = network;
     inventory.load_balancers = balancers.into_iter().map(|b| b.model).collect();
@@ -480,6 +503,11 @@ async fn collect_region(session: &Session) -> Inventory {
     inventory.rules = details.rules;
     inventory.certificates = certificates;
     inventory.ssl_policies = policies;
+    inventory.deployed = session
+        .deployed
+        .lock()
+        .map(|mut m| std::mem::take(&mut *m))
+        .unwrap_or_default();
     tracing::info!(
         region = %session.region,
         load_balancers = inventory.load_balancers.len(),
@@ -504,6 +532,7 @@ fn merge(into: &mut Inventory, from: Inventory) {
     into.network_acls.extend(from.network_acls);
     into.network_interfaces.extend(from.network_interfaces);
     into.dns_names.extend(from.dns_names);
+    into.deployed.extend(from.deployed);
     into.incomplete.extend(from.incomplete);
     for policy in from.ssl_policies {
         if !into.ssl_policies.iter().any(|p| p.name == policy.name) {
