@@ -95,20 +95,28 @@ fn the_example_stacks_deployed_in_moto_get_the_lint_verdict() {
     // Subnet B's ARN is the one the network stack created for PublicSubnetB, not A's.
     assert!(stacks.subnet_b_arn.ends_with(&stacks.network["PublicSubnetB"]));
     assert_ne!(stacks.subnet_a_arn, stacks.subnet_b_arn);
-    for (mode, report) in [("lint", &lint), ("live", &live)] {
-        let routing = report["findings"]
+    let message = |report: &Value, check: &str| -> String {
+        let found = report["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["check"] == "subnet-not-internet-routed")
-            .unwrap();
-        let message = routing["message"].as_str().unwrap();
-        assert!(message.contains("main route table"), "{mode}: {message}");
-        // The live finding leads back to the template resource that lint points at, through
-        // the tags CloudFormation puts on what it deploys.
-        if mode == "live" {
-            let deployed = "(CloudFormation stack shop-network, resource PublicSubnetB)";
-            assert!(message.ends_with(deployed), "{message}");
-        }
+            .find(|f| f["check"] == check);
+        found.unwrap()["message"].as_str().unwrap().to_string()
+    };
+    for (mode, report) in [("lint", &lint), ("live", &live)] {
+        let routing = message(report, "subnet-not-internet-routed");
+        assert!(routing.contains("main route table"), "{mode}: {routing}");
+    }
+    // Each live finding leads back to the template resource that lint points at, through the
+    // tags CloudFormation puts on what it deploys.
+    for (check, deployed) in [
+        (
+            "subnet-not-internet-routed",
+            "(CloudFormation stack shop-network, resource PublicSubnetB)",
+        ),
+        ("waf-fail-open", "(CloudFormation stack shop-alb, resource ALB)"),
+    ] {
+        let live_message = message(&live, check);
+        assert!(live_message.ends_with(deployed), "{live_message}");
     }
 }

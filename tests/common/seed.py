@@ -276,6 +276,8 @@ def stacks(directory):
       check reads DNS records.
     - moto's LoadBalancer ignores LoadBalancerAttributes, so the template's attributes are
       applied after the stack with ModifyLoadBalancerAttributes.
+    - moto's CloudFormation tags the EC2 resources it creates with aws:cloudformation:stack-name
+      and logical-id, as AWS does, but not the load balancer: those two tags are added to it.
     """
     directory = pathlib.Path(directory)
     body = (directory / "network.yaml").read_text()
@@ -307,6 +309,13 @@ def stacks(directory):
     attributes = resources["ALB"]["Properties"].pop("LoadBalancerAttributes", [])
 
     alb = create_stack("shop-alb", json.dumps(template))
+    elbv2.add_tags(
+        ResourceArns=[alb["ALB"]],
+        Tags=[
+            {"Key": "aws:cloudformation:stack-name", "Value": "shop-alb"},
+            {"Key": "aws:cloudformation:logical-id", "Value": "ALB"},
+        ],
+    )
     if attributes:
         elbv2.modify_load_balancer_attributes(
             LoadBalancerArn=alb["ALB"],
