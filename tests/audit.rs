@@ -120,6 +120,35 @@ fn the_outage_built_through_the_api_is_found_in_every_format() {
     );
 }
 
+/// `-v` shows albaudit's progress only, `-vv` each AWS call and no SDK trace (that is `-vvv`,
+/// tested in tests/secrets.rs), and no level changes the report.
+#[test]
+fn verbosity_levels_add_diagnostics_on_stderr_only() {
+    let moto = moto::start();
+    moto.seed_outage();
+    let run = |flag: Option<&str>| {
+        let mut cmd = albaudit(&moto);
+        cmd.args(["--no-probe", "--format", "json"]);
+        cmd.args(flag);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        (json(&out), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (quiet, nothing) = run(None);
+    assert_eq!(nothing, "");
+    let (report, v) = run(Some("-v"));
+    assert_eq!(report["findings"], quiet["findings"]);
+    assert!(v.contains("region collected"), "{v}");
+    assert!(!v.contains("calling "), "{v}");
+    let (report, vv) = run(Some("-vv"));
+    assert_eq!(report["findings"], quiet["findings"]);
+    assert!(
+        vv.contains("calling elasticloadbalancing:DescribeLoadBalancers"),
+        "{vv}"
+    );
+    assert!(!vv.contains(" TRACE "), "{vv}");
+}
+
 #[test]
 fn a_denied_call_makes_the_audit_incomplete_and_exit_3() {
     let moto = moto::start();

@@ -267,8 +267,29 @@ fn a_failed_region_listing_is_incomplete() {
         BTreeSet::from(["ec2:DescribeRegions".to_string()])
     );
     assert_eq!(run.report["summary"]["load_balancers"], 0);
+    // AWS_MAX_ATTEMPTS is the whole budget: the one call was tried exactly twice.
+    assert_eq!(proxy.injected(), 2);
     // Without -v, a pipe gets the report and nothing else: the failure is in the report.
     assert_eq!(run.stderr, "");
+}
+
+/// A retry setting that cannot be used is a usage error naming the variable, before any call.
+#[test]
+fn bad_retry_settings_are_usage_errors() {
+    let moto = moto::start();
+    let proxy = Proxy::start(moto.port(), vec![]);
+    for (var, value) in [("AWS_MAX_ATTEMPTS", "0"), ("AWS_RETRY_MODE", "fast")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_albaudit"))
+            .args(["--region", moto::REGION, "--endpoint-url", &proxy.endpoint()])
+            .env(var, value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}={value}: {stderr}");
+        assert!(stderr.contains(&format!("{var}={value}")), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert!(proxy.seen().is_empty(), "no call is made on a bad setting");
 }
 
 /// What a failed call hid is said to be unknown, finding by finding: the verdicts the clean run
